@@ -1,0 +1,7 @@
+"""``python -m mirloc_core``: see :mod:`mirloc_core.cli`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,37 @@
+"""Shared test fixtures: the real shared data (``MIRLOC_DATA``), and an isolated cache per session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from mirloc_core import config as mirloc_config
+
+
+def pytest_configure(config):  # noqa: D401 - pytest hook
+    """Keep torch and BLAS at the CI machine's size and make the numba cache persistent."""
+    os.environ.setdefault("OMP_NUM_THREADS", "2")
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(mirloc_config.REPO_ROOT / ".cache" / "numba"))
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """The shared data directory; the suite requires it (CI clones the repository beside ../shared)."""
+    root = mirloc_config.data_dir()
+    assert mirloc_config.data_available(), f"shared data not found at {root}: set MIRLOC_DATA"
+    return root
+
+
+@pytest.fixture(scope="session")
+def network(shared_data):
+    from mirloc_core import data
+
+    return data.load_network()
+
+
+@pytest.fixture(scope="session")
+def name_map(shared_data):
+    from mirloc_core import data
+
+    return data.map_names_to_sequences()
