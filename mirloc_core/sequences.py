@@ -118,6 +118,24 @@ def normalise_sequence(raw: str, record: str = "sequence") -> str:
     return seq
 
 
+def _check_ascii_sequences(lines: list[str]) -> None:
+    """Reject non-ASCII characters in sequence lines before Biopython sees them (it decodes as ASCII)."""
+    record, number, position = "", 0, 0
+    for line in lines:
+        if line.startswith(">"):
+            number += 1
+            record, position = (_clean_header(line[1:]).split() or [f"#{number} (no name)"])[0], 0
+            continue
+        if not line.isascii():
+            compact = re.sub(r"[ \t\f\v]+", "", line)
+            offset = next(i for i, ch in enumerate(compact) if not ch.isascii())
+            raise InputError(
+                f"record '{record}' has a non-ASCII character {_describe_char(compact[offset])} at position "
+                f"{position + offset + 1}. Only A, C, G, U (or T) are accepted"
+            )
+        position += len(re.sub(r"[ \t\f\v]+", "", line))
+
+
 def parse_fasta(text: str | bytes, max_records: int | None = None) -> list[SequenceRecord]:
     """Parse and validate FASTA text (or a single bare sequence).
 
@@ -161,6 +179,7 @@ def parse_fasta(text: str | bytes, max_records: int | None = None) -> list[Seque
         lines = lines[first:]
     lines = [line.lstrip() if line.lstrip().startswith(">") else line for line in lines]
 
+    _check_ascii_sequences(lines)
     n_headers = sum(1 for line in lines if line.startswith(">"))
     if max_records is not None and n_headers > max_records:
         raise InputError(f"{n_headers} records given; at most {max_records} are accepted per submission")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
 from mirloc_core import config as mirloc_config
+
+# benchmarks/ holds reusable harnesses (e.g. the fuzzer) that tests run on a smaller scale
+sys.path.insert(0, str(mirloc_config.REPO_ROOT))
 
 
 def pytest_configure(config):  # noqa: D401 - pytest hook
