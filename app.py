@@ -1,0 +1,164 @@
+"""mirloc web app — entry point and the Predict page.
+
+Run with ``streamlit run app.py``. This file routes to the pages (``pages/*.py``) with ``st.navigation`` and
+is itself the Predict page: paste or upload up to ten FASTA sequences and get, per sequence, the seven
+compartment probabilities, the extracellular/intracellular call, the network model's answer for known
+miRNAs and the nearest known miRNAs, plus a CSV with exactly the CLI's columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import app_support as ui
+from mirloc_core.config import COMPARTMENTS
+from mirloc_core.sequences import APP_MAX_RECORDS, InputError, MAX_LENGTH, MIN_LENGTH
+
+
+def _load_example() -> None:
+    from mirloc_core.submission import example_fasta
+
+    st.session_state["fasta_input"] = example_fasta()
+
+
+def _render_network_match(match) -> None:
+    st.badge(f"Known network miRNA: {match.name}", icon=":material/hub:", color="green")
+    kind = "out-of-fold (held out in 10-fold CV)" if match.out_of_fold else "from the model trained on all labelled miRNAs"
+    st.caption(f"Sequence similarity {match.similarity:.2f}. The bars show the network model's probabilities, {kind}; "
+               "the diamonds the sequence model's.")
+    if match.labels is not None:
+        known = [c for c, v in zip(COMPARTMENTS, np.asarray(match.labels)) if v]
+        st.markdown("**Known compartments:** " + (", ".join(known) if known else "none"))
+    else:
+        st.markdown("**Known compartments:** unlabelled in the network data")
+    modalities = ("sequence", "disease", "drug", "mRNA")
+    weights = " · ".join(f"{m} {w:.2f}" for m, w in zip(modalities, np.asarray(match.modality_attention, dtype=float)))
+    st.markdown(f"**Modality attention:** {weights}",
+                help="How much the network model relied on each source of information for this miRNA.")
+
+
+def _render_record(result, row, position: int) -> None:
+    rid = row["id"]
+    probs = [float(row[c]) for c in ui.PROBABILITY_COLUMNS]
+    match = result.network.get(rid)
+    with st.container(border=True):
+        st.markdown(f"#### {ui.md_escape(rid)}")
+        record = next((r for r in result.records if r.id == rid), None)
+        header = f"{ui.md_escape(record.description)} · " if record is not None and record.description != rid else ""
+        st.caption(f"{header}{int(row['length'])} nt · probabilities from: {ui.md_escape(row['source'])}")
+        left, right = st.columns([3, 2])
+        with left:
+            markers = None
+            if match is not None and rid in result.sequence_probabilities.index:
+                markers = {"sequence model": result.sequence_probabilities.loc[rid].to_numpy(dtype=float)}
+            st.plotly_chart(ui.probability_figure(probs, markers, bar_label=str(row["source"])), key=f"bars_{position}",
+                            config={"displayModeBar": False})
+        with right:
+            call = str(row["call"])
+            p_call = float(row["p_extracellular"] if call.lower().startswith("extra") else row["p_intracellular"])
+            st.markdown(f"**Call:** {ui.md_escape(call)} (p = {p_call:.2f})")
+            above = [c for c, p in zip(COMPARTMENTS, probs) if p >= 0.5]
+            st.markdown("**Above 0.5:** " + (", ".join(above) if above else "none"))
+            if match is not None:
+                _render_network_match(match)
+            nearest = result.nearest.get(rid)
+            if nearest is not None and len(nearest):
+                st.markdown("**Nearest known miRNAs** (normalised Smith–Waterman similarity)")
+                st.markdown(ui.markdown_table(nearest[["name", "similarity"]]))
+
+
+def _render_result(result) -> None:
+    for notice in result.notices:
+        st.info(ui.md_escape(notice), icon=":material/info:")
+    table = result.table
+    st.subheader(f"Results for {len(table)} sequence{'s' if len(table) != 1 else ''}")
+    from mirloc_core.prediction import write_csv
+
+    st.download_button("Download CSV", data=write_csv(result), file_name="mirloc_predictions.csv",
+                       mime="text/csv", key="download_csv", icon=":material/download:")
+    shown = table[["id", "length", "call", "p_intracellular"] + ui.PROBABILITY_COLUMNS + ["known_mirna",
+                                                                                          "nearest_known_mirna"]]
+    config = {c: ui.probability_column(c.removeprefix("p_").replace("_", " ")) for c in ui.PROBABILITY_COLUMNS}
+    config["p_intracellular"] = ui.probability_column("intracellular")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="result_table")
+    for position, (_, row) in enumerate(table.iterrows()):
+        _render_record(result, row, position)
+
+
+def predict_page() -> None:
+    """The Predict page."""
+    st.title("mirloc — where does this microRNA go?")
+    st.markdown(
+        "Predicts the subcellular localization of microRNAs in **seven compartments** (cytoplasm, exosome, "
+        "nucleolus, nucleus, extracellular vesicle, microvesicle, mitochondrion) and calls them "
+        "**extracellular or intracellular**. Known network miRNAs also get the multi-source network model's answer."
+    )
+    st.text_area(f"FASTA — up to {APP_MAX_RECORDS} sequences, {MIN_LENGTH}–{MAX_LENGTH:,} nt each (RNA or DNA letters)",
+                 key="fasta_input", height=200,
+                 placeholder=">my-mirna\nUAGCUUAUCAGACUGAUGUUGA")
+    upload = st.file_uploader("…or upload a FASTA file (.fa, .fasta, .txt; at most 1 MB). An uploaded file is "
+                              "used instead of the text box.", type=["fa", "fasta", "txt"], key="fasta_upload")
+    c1, c2, c3 = st.columns([1, 1, 5])
+    c1.button("Load example", key="load_example", on_click=_load_example, width="stretch",
+              help="hsa-miR-21-5p, hsa-miR-122-5p, hsa-miR-29b-3p and the hsa-mir-21 precursor (miRBase 22)")
+    clicked = c2.button("Predict", key="predict", type="primary", width="stretch")
+    sequence_only = c3.toggle("Sequence model only", key="sequence_only",
+                              help="Skip the look-up of known network miRNAs (their network-model prediction).")
+    # the inputs above are already interactive while the models load (once per server process)
+    predictor, error = ui.get_predictor()
+    if error:
+        st.error(ui.md_escape(error) + "  \nThe app cannot predict until the weights are restored "
+                 "(`weights/` in the repository, or `MIRLOC_WEIGHTS_REPO`).")
+    if clicked and predictor is not None:
+        from mirloc_core.submission import read_submission
+
+        try:
+            records = read_submission(st.session_state.get("fasta_input", ""),
+                                      upload.getvalue() if upload is not None else None,
+                                      upload.name if upload is not None else None)
+        except InputError as exc:
+            st.session_state.pop(ui.RESULT_KEY, None)
+            st.error("Nothing was predicted; please fix the input:", icon=":material/block:")
+            for problem in getattr(exc, "problems", [str(exc)]):
+                st.error(ui.md_escape(problem))
+            return
+        if upload is not None:
+            st.caption(f"Using the uploaded file {ui.md_escape(upload.name)}.")
+        try:
+            with st.spinner(f"Predicting {len(records)} sequence{'s' if len(records) > 1 else ''}…"):
+                st.session_state[ui.RESULT_KEY] = predictor.predict(records, sequence_only=sequence_only)
+        except InputError as exc:
+            st.error(ui.md_escape(str(exc)))
+            return
+        except Exception as exc:  # never a traceback in the page; the server log keeps the details
+            import logging
+
+            logging.getLogger("mirloc.app").exception("prediction failed")
+            st.error(f"The prediction failed unexpectedly ({type(exc).__name__}); nothing was lost on your side — "
+                     "please try again or report the input that caused it.")
+            return
+    result = ui.submitted_result()
+    if result is not None:
+        _render_result(result)
+    elif not clicked:
+        st.info("Paste sequences or click **Load example**, then **Predict**.", icon=":material/arrow_upward:")
+
+
+def main() -> None:
+    st.session_state[ui.ROUTER_KEY] = True
+    pages = [
+        st.Page(predict_page, title="Predict", icon=":material/science:", default=True),
+        st.Page("pages/1_Motifs.py", title="Motifs", icon=":material/text_fields:", url_path="motifs"),
+        st.Page("pages/2_Network_explorer.py", title="Network explorer", icon=":material/hub:", url_path="network"),
+        st.Page("pages/3_Case_studies.py", title="Case studies", icon=":material/menu_book:", url_path="case-studies"),
+        st.Page("pages/4_Structure.py", title="Structure", icon=":material/view_in_ar:", url_path="structure"),
+        st.Page("pages/5_About.py", title="About / model card", icon=":material/info:", url_path="about"),
+    ]
+    page = st.navigation(pages)
+    ui.page_setup(page.title, standalone=False)
+    page.run()
+    ui.sidebar()  # after the page, so that the page's inputs are interactive before the models are loaded
+
+
+main()

@@ -1,0 +1,341 @@
+"""Streamlit helpers shared by the app's pages: cached resources, the sidebar, safe text and charts.
+
+Presentation only — every computation lives in :mod:`mirloc_core`. Models and the network atlas are loaded
+once per server process with ``st.cache_resource``; a missing or corrupt artefact never raises into a page:
+the loaders return ``(None, message)`` and the page explains what is missing.
+
+User-supplied text (FASTA headers, ids) is never rendered as HTML: it goes through :func:`md_escape` before
+any Markdown element, and into tables/plots only as plain data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from mirloc_core import config
+from mirloc_core.config import COMPARTMENTS, COMPARTMENT_KEYS, DataMissingError
+
+# pandas and the artefact/prediction modules are imported inside the functions that need them: the Predict
+# page's inputs are then on screen (interactive) before those heavy imports and the model loading run.
+
+APP_TITLE = "mirloc"
+RESULT_KEY = "mirloc_result"
+ROUTER_KEY = "_mirloc_router"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
+
+
+def md_escape(text: object) -> str:
+    """Escape Markdown (and HTML-looking) characters so user text is shown literally in Markdown elements."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+# --------------------------------------------------------------------------- resources
+
+
+@st.cache_resource(show_spinner=False)
+def hub_resolution():
+    """Resolve weights and data (repository, local directories or the Hugging Face Hub), once."""
+    from mirloc_core.hub import prepare_environment
+
+    return prepare_environment()
+
+
+def _weights_key() -> str:
+    hub_resolution()
+    return str(config.weights_dir())
+
+
+TORCH_THREADS_ENV = "MIRLOC_TORCH_THREADS"
+"""Threads torch may use in the app server (default 1: the web requests are small batches, and one thread
+per process avoids OpenMP oversubscription when several requests or other jobs share the CPU). Applied in a
+``streamlit run`` process, or anywhere when the variable is set."""
+
+
+@st.cache_resource(show_spinner="Loading the sequence and network models…")
+def _load_predictor(weights_dir: str):
+    import torch
+
+    from mirloc_core.prediction import Predictor
+
+    if os.environ.get(TORCH_THREADS_ENV) or _streamlit_server():
+        torch.set_num_threads(max(1, int(os.environ.get(TORCH_THREADS_ENV, "1") or 1)))
+    return Predictor.load(weights_dir=Path(weights_dir))
+
+
+def _streamlit_server() -> bool:
+    """Whether this process is a ``streamlit run`` server (not, e.g., pytest running AppTest in-process)."""
+    return any(part == "streamlit" for part in Path(sys.argv[0]).parts[-2:])
+
+
+def get_predictor():
+    """The :class:`~mirloc_core.prediction.Predictor`, or ``(None, message)`` when it cannot be loaded."""
+    from mirloc_core.artifacts import ArtifactError
+
+    try:
+        return _load_predictor(_weights_key()), None
+    except ArtifactError as exc:
+        return None, f"The prediction models could not be loaded: {exc}"
+    except (ImportError, FileNotFoundError, OSError, ValueError, KeyError) as exc:
+        return None, f"The prediction models could not be loaded ({type(exc).__name__}: {exc})."
+
+
+@st.cache_resource(show_spinner="Loading the network atlas…")
+def _load_atlas(weights_dir: str):
+    from mirloc_core.network_training import load_atlas
+
+    return load_atlas(Path(weights_dir))
+
+
+def get_atlas():
+    """The network atlas (``weights/network``; the predictor's when it is loaded), or ``(None, message)``."""
+    from mirloc_core.artifacts import ArtifactError
+
+    predictor, _ = get_predictor()
+    if predictor is not None and getattr(predictor, "atlas", None) is not None:
+        return predictor.atlas, None
+    try:
+        return _load_atlas(_weights_key()), None
+    except ArtifactError as exc:
+        return None, f"The network atlas could not be loaded: {exc}"
+    except (ImportError, FileNotFoundError, OSError, ValueError, KeyError) as exc:
+        return None, f"The network atlas could not be loaded ({type(exc).__name__}: {exc})."
+
+
+@st.cache_resource(show_spinner="Loading the network data…")
+def _load_network(data_dir: str):
+    from mirloc_core import data
+
+    return data.load_network()
+
+
+def get_network():
+    """The shared network data (associations), or ``(None, message)`` in the degraded mode."""
+    hub_resolution()
+    if not config.data_available():
+        return None, data_missing_message()
+    try:
+        return _load_network(str(config.data_dir())), None
+    except DataMissingError as exc:
+        return None, str(exc)
+
+
+@st.cache_resource(show_spinner="Computing the similarity networks (first use only)…")
+def _similarities(data_dir: str):
+    from mirloc_core import networks
+
+    return networks.sequence_similarity(), networks.functional_similarity()
+
+
+def get_similarities():
+    """``(sequence_similarity, functional_similarity)`` matrices, or ``(None, None)`` without data."""
+    hub_resolution()
+    if not config.data_available():
+        return None, None
+    from mirloc_core.artifacts import ArtifactError
+
+    try:
+        return _similarities(str(config.data_dir()))
+    except (ImportError, DataMissingError, ArtifactError, OSError, ValueError):
+        return None, None
+
+
+def data_missing_message() -> str:
+    return (f"The shared network data were not found at {config.data_dir()}. Sequence prediction works "
+            "without them; the network pages need them (set MIRLOC_DATA, or MIRLOC_DATA_REPO for a "
+            "Hugging Face dataset).")
+
+
+# --------------------------------------------------------------------------- page frame
+
+
+def page_setup(title: str, standalone: bool = True) -> None:
+    """Set the page config and, when the page runs outside the router, draw the sidebar."""
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🧬", layout="wide")
+    if standalone and not st.session_state.get(ROUTER_KEY):
+        sidebar()
+
+
+def sidebar() -> None:
+    """Device (shown once), weights and data status, and Hub notices."""
+    resolution = hub_resolution()
+    predictor, error = get_predictor()
+    with st.sidebar:
+        st.markdown(f"### :material/genetics: {APP_TITLE}")
+        st.caption("Subcellular localization of microRNAs")
+        if predictor is not None:
+            device = str(predictor.device)
+        else:
+            device = str(config.get_device())
+        label = "GPU (CUDA)" if device.startswith("cuda") else "CPU"
+        st.markdown(f"**Device:** {label}")
+        st.caption(f"Weights: {md_escape(resolution.weights_source)} · "
+                   f"Data: {'available' if config.data_available() else 'not found (degraded mode)'}")
+        if error:
+            st.warning("Prediction models unavailable — see the Predict page.", icon=":material/warning:")
+        for notice in resolution.notices:
+            st.warning(md_escape(notice))
+
+
+# --------------------------------------------------------------------------- sequences chosen on other pages
+
+
+def submitted_result():
+    """The last :class:`~mirloc_core.prediction.PredictionResult` of this session, or None."""
+    return st.session_state.get(RESULT_KEY)
+
+
+def choose_sequence(key: str):
+    """Pick a sequence: one submitted on the Predict page, the example miR-29b-3p, or a pasted one.
+
+    Returns
+    -------
+    tuple (str, str) or None
+        ``(id, sequence)``; None (with a message shown) when the entered sequence is invalid.
+    """
+    from mirloc_core.sequences import InputError
+    from mirloc_core.submission import example_fasta, read_submission
+
+    result = submitted_result()
+    options = [r.id for r in result.records] if result is not None else []
+    example = [r for r in read_submission(example_fasta()) if r.id == "hsa-miR-29b-3p"][0]
+    other = "Enter a sequence…"
+    example_label = f"Example: {example.id}"
+    choice = st.selectbox("Sequence", options + [example_label, other], key=f"{key}_choice",
+                          help="Sequences submitted on the Predict page, the example, or your own.")
+    if choice == example_label:
+        return example.id, example.sequence
+    if choice == other:
+        text = st.text_input("RNA or DNA sequence (15–1,000 nt)", key=f"{key}_text")
+        if not text.strip():
+            st.info("Enter a sequence to analyse.")
+            return None
+        try:
+            record = read_submission(text, max_records=1)[0]
+        except InputError as exc:
+            for problem in getattr(exc, "problems", [str(exc)]):
+                st.error(md_escape(problem))
+            return None
+        return "your sequence", record.sequence
+    record = next(r for r in result.records if r.id == choice)
+    return record.id, record.sequence
+
+
+def attention_for(sequence: str):
+    """Binary and seven-compartment attention of a sequence from this session's result, or a new prediction.
+
+    Returns
+    -------
+    tuple (dict, str or None)
+        ``{"binary": array, "seven": array}`` (empty when no model) and an error message.
+    """
+    result = submitted_result()
+    if result is not None:
+        for record in result.records:
+            if record.sequence == sequence and record.id in result.attention:
+                return {"binary": np.asarray(result.attention[record.id]),
+                        "seven": np.asarray(result.attention_7comp[record.id])}, None
+    cache = st.session_state.setdefault("_mirloc_attention", {})
+    if sequence in cache:
+        return cache[sequence], None
+    predictor, error = get_predictor()
+    if predictor is None:
+        return {}, error
+    from mirloc_core.sequences import SequenceRecord
+
+    single = predictor.predict([SequenceRecord("query", "query", sequence)], sequence_only=True)
+    value = {"binary": np.asarray(single.attention["query"]), "seven": np.asarray(single.attention_7comp["query"])}
+    if len(cache) > 20:
+        cache.clear()
+    cache[sequence] = value
+    return value, None
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def probability_figure(probabilities, markers: dict | None = None, height: int = 300,
+                       bar_label: str = "prediction") -> dict:
+    """Bar chart of the seven compartment probabilities with the 0.5 threshold marked (a plotly figure dict).
+
+    Built as a plain dict (not ``go.Figure``): Streamlit validates the figure once anyway, and skipping a second
+    validation keeps ten charts cheap to build.
+
+    Parameters
+    ----------
+    probabilities : array-like (7,)
+    markers : dict, optional
+        ``label -> (7,) probabilities`` drawn as markers over the bars (e.g. the sequence model).
+    bar_label : str
+        Legend name of the bars (shown when there are markers).
+    """
+    probs = [float(p) for p in np.asarray(probabilities, dtype=float)]
+    names = list(COMPARTMENTS)
+    data = [{"type": "bar", "x": names, "y": probs, "name": bar_label,
+             "marker": {"color": ["#1a73e8" if p >= 0.5 else "#aecbfa" for p in probs]},
+             "text": [f"{p:.2f}" for p in probs], "textposition": "outside",
+             "hovertemplate": "%{x}: %{y:.3f}<extra></extra>"}]
+    symbols = ["diamond", "circle", "square"]
+    for n, (label, values) in enumerate((markers or {}).items()):
+        data.append({"type": "scatter", "x": names, "y": [float(v) for v in np.asarray(values, dtype=float)],
+                     "mode": "markers", "name": label,
+                     "marker": {"symbol": symbols[n % 3], "size": 10, "color": "#e37400",
+                                "line": {"color": "white", "width": 1}},
+                     "hovertemplate": f"{label} %{{x}}: %{{y:.3f}}<extra></extra>"})
+    layout = {
+        "height": height, "margin": {"l": 10, "r": 95, "t": 30, "b": 10}, "plot_bgcolor": "white", "bargap": 0.3,
+        "yaxis": {"range": [0, 1.12], "title": {"text": "probability"}, "gridcolor": "#e8eaed"},
+        "showlegend": bool(markers), "legend": {"orientation": "h", "y": 1.15, "x": 1, "xanchor": "right"},
+        "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 0.5, "y1": 0.5,
+                    "line": {"color": "#d93025", "dash": "dash", "width": 2}}],
+        "annotations": [{"xref": "paper", "x": 1.0, "xanchor": "left", "yref": "y", "y": 0.5, "yanchor": "middle",
+                         "text": "threshold 0.5", "showarrow": False, "font": {"color": "#d93025", "size": 11}}],
+    }
+    return {"data": data, "layout": layout}
+
+
+def attention_figure(sequence: str, attention, hits=None, height: int = 280):
+    """Attention over nucleotides; positions above the median highlighted (RNALoc-LM's rule); motif hits shaded."""
+    import plotly.graph_objects as go
+
+    att = np.asarray(attention, dtype=float)
+    median = float(np.median(att))
+    positions = np.arange(1, len(sequence) + 1)
+    colors = ["#d93025" if a > median else "#c6dafc" for a in att]
+    fig = go.Figure(go.Bar(x=positions, y=att, marker_color=colors,
+                           customdata=list(sequence), hovertemplate="%{x} %{customdata}: %{y:.4f}<extra></extra>"))
+    fig.add_hline(y=median, line_dash="dot", line_color="#5f6368", annotation_text="median",
+                  annotation_position="top left")
+    if hits is not None and len(hits):
+        for hit in hits.itertuples(index=False):
+            fig.add_vrect(x0=float(hit.start) - 0.5, x1=float(hit.end) + 0.5, fillcolor="#fbbc04", opacity=0.18,
+                          line_width=0)
+    tick = list(sequence) if len(sequence) <= 120 else None
+    fig.update_xaxes(tickmode="array" if tick else "auto", tickvals=list(positions) if tick else None,
+                     ticktext=tick, tickangle=0, tickfont=dict(size=10 if len(sequence) < 60 else 7))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=20, b=10), yaxis=dict(title="attention"),
+                      plot_bgcolor="white", showlegend=False, bargap=0.05)
+    return fig
+
+
+def markdown_table(frame) -> str:
+    """A small Markdown table (much cheaper for the browser than ``st.dataframe``); every cell is escaped."""
+    def cell(value):
+        return f"{value:.3f}" if isinstance(value, (float, np.floating)) else md_escape(value)
+
+    head = "| " + " | ".join(md_escape(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
+
+
+def probability_column(label: str, help_text: str | None = None):
+    return st.column_config.ProgressColumn(label, min_value=0.0, max_value=1.0, format="%.3f", help=help_text)
+
+
+PROBABILITY_COLUMNS = [f"p_{k}" for k in COMPARTMENT_KEYS]

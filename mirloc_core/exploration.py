@@ -1,0 +1,436 @@
+"""Exploring the 1,041-miRNA network around one miRNA, the case studies, and the model card.
+
+Everything the app's Network explorer, Case studies and About pages show is computed here (the pages only
+present it). Inputs are the released :class:`~mirloc_core.network_training.NetworkAtlas` (weights, always
+available when the network model was released) and, when ``../shared/data`` is present, the association
+matrices of :func:`mirloc_core.data.load_network` and the similarity matrices of
+:mod:`mirloc_core.networks`.
+
+Neighbours of a network miRNA
+    * by **sequence**: normalised Smith–Waterman similarity (GTMALoc Eq. 1) — the row of
+      :func:`mirloc_core.networks.sequence_similarity` when the data are present, else computed on the fly
+      from the atlas' sequences with :func:`mirloc_core.alignment.sw_similarity` (the same formula);
+    * by **function**: :func:`mirloc_core.networks.functional_similarity` (needs the data);
+    * by **fused embedding**: cosine similarity of the network model's fused embeddings (atlas).
+    Each neighbour row carries the numbers of diseases and drugs it shares with the query (needs the data).
+
+Case-study name rule (:func:`case_study_name`)
+    GTMALoc's Table 5 names miRNAs the short way (``miR-21``, ``miR-146b-5p``, ``let-7``). A short name is
+    mapped to a network name by: dropping an arm suffix ``-5p``/``-3p``, writing ``miR`` as ``mir``, and
+    prefixing ``hsa-`` (``miR-146b-5p`` → ``hsa-mir-146b``); it matches only when that exact name is one of
+    the 1,041 network names. No fuzzy matching: names that are not human network miRNAs (``miR-48`` and
+    ``miR-37`` are *C. elegans* miRNAs) are reported as not in the network.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import COMPARTMENTS, data_available
+
+MRNA_COMPARTMENTS = ("Cytoplasm", "Exosome", "Nucleolus", "Nucleus")
+
+
+# --------------------------------------------------------------------------- names
+
+
+def case_study_name(short: str, names) -> str | None:
+    """Map a case-study short name (``miR-21``) to its network name (``hsa-mir-21``), or ``None``.
+
+    See the module docstring for the rule.
+    """
+    base = re.sub(r"-(5p|3p)$", "", short.strip())
+    base = re.sub(r"^miR-", "mir-", base)
+    candidate = base if base.startswith("hsa-") else f"hsa-{base}"
+    return candidate if candidate in set(names) else None
+
+
+def _index(atlas, name: str) -> int:
+    try:
+        return list(atlas.names).index(name)
+    except ValueError:
+        raise KeyError(f"'{name}' is not one of the {len(atlas.names)} network miRNAs") from None
+
+
+# --------------------------------------------------------------------------- compartments
+
+
+def compartment_table(atlas, name: str) -> pd.DataFrame:
+    """Predicted and known compartments of a network miRNA.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per compartment: ``compartment``, ``probability`` (network model; out-of-fold where
+        labelled), ``predicted`` (probability ≥ 0.5), ``known`` (True/False, or None when unlabelled).
+    """
+    i = _index(atlas, name)
+    probs = np.asarray(atlas.probabilities[i], dtype=float)
+    labelled = bool(atlas.labelled[i])
+    return pd.DataFrame({
+        "compartment": list(COMPARTMENTS),
+        "probability": probs,
+        "predicted": probs >= 0.5,
+        "known": [bool(v) for v in atlas.labels[i]] if labelled else [None] * len(COMPARTMENTS),
+    })
+
+
+def describe_prediction(atlas, name: str) -> str:
+    """One sentence: whether the probabilities are out-of-fold, and the known compartments if labelled."""
+    i = _index(atlas, name)
+    if bool(atlas.labelled[i]):
+        known = [c for c, v in zip(COMPARTMENTS, atlas.labels[i]) if v]
+        kind = "out-of-fold (10-fold CV: this miRNA was held out)" if bool(atlas.out_of_fold[i]) else "in-sample"
+        return f"Labelled miRNA; probabilities are {kind}. Known compartments: {', '.join(known) or 'none'}."
+    return "Unlabelled miRNA: probabilities come from the model trained on all labelled miRNAs (no known labels)."
+
+
+# --------------------------------------------------------------------------- neighbours
+
+
+@dataclass
+class Neighbourhood:
+    """Neighbours of one network miRNA by sequence, function and fused embedding.
+
+    Attributes
+    ----------
+    name : str
+    table : pandas.DataFrame
+        Columns ``relation`` (sequence / function / embedding), ``rank``, ``name``, ``similarity``,
+        ``shared_diseases``, ``shared_drugs`` (NaN without data), ``top_compartment``, ``top_probability``,
+        ``labelled``.
+    notices : list of str
+        What could not be computed and why (e.g. no shared data → no functional neighbours).
+    """
+
+    name: str
+    table: pd.DataFrame
+    notices: list = field(default_factory=list)
+
+
+def _top_k(scores: np.ndarray, exclude: int, k: int, valid: np.ndarray | None = None) -> np.ndarray:
+    scores = np.asarray(scores, dtype=float).copy()
+    scores[exclude] = -np.inf
+    if valid is not None:
+        scores[~valid] = -np.inf
+    order = np.argsort(-scores, kind="stable")
+    order = order[np.isfinite(scores[order])]
+    return order[:k]
+
+
+def sequence_similarity_row(atlas, index: int, matrix: np.ndarray | None = None) -> np.ndarray:
+    """Normalised SW similarity of network miRNA ``index`` to all 1,041 (0 for unmapped miRNAs)."""
+    if matrix is not None:
+        return np.asarray(matrix[index], dtype=float)
+    from .alignment import sw_similarity
+
+    seqs = list(atlas.sequences)
+    row = np.zeros(len(seqs))
+    if not seqs[index]:
+        return row
+    mapped = [j for j, s in enumerate(seqs) if s]
+    row[mapped] = sw_similarity([seqs[index]], [seqs[j] for j in mapped])[0]
+    return row
+
+
+def embedding_similarity_row(atlas, index: int) -> np.ndarray:
+    """Cosine similarity of the fused embedding of miRNA ``index`` to all network miRNAs."""
+    emb = np.asarray(atlas.embedding, dtype=float)
+    norms = np.linalg.norm(emb, axis=1)
+    norms[norms == 0] = 1.0
+    return (emb @ emb[index]) / (norms * norms[index])
+
+
+def neighbourhood(atlas, name: str, k: int = 8, network=None, seq_matrix: np.ndarray | None = None,
+                  func_matrix: np.ndarray | None = None) -> Neighbourhood:
+    """The ``k`` nearest network miRNAs of ``name`` by sequence, function and fused embedding.
+
+    Parameters
+    ----------
+    atlas : NetworkAtlas
+    name : str
+        A network miRNA name.
+    k : int
+        Neighbours per relation.
+    network : NetworkData, optional
+        Association matrices (``data.load_network()``) for shared disease / drug counts.
+    seq_matrix, func_matrix : ndarray (1041, 1041), optional
+        ``networks.sequence_similarity()`` and ``networks.functional_similarity()``; without ``seq_matrix``
+        the sequence row is computed from the atlas sequences; without ``func_matrix`` functional
+        neighbours are omitted (with a notice).
+    """
+    i = _index(atlas, name)
+    notices = []
+    relations = {}
+    if atlas.sequences[i]:
+        relations["sequence"] = sequence_similarity_row(atlas, i, seq_matrix)
+    else:
+        notices.append(f"{name} has no miRBase 22 sequence (retired or non-human name): no sequence neighbours.")
+    if func_matrix is not None:
+        relations["function"] = np.asarray(func_matrix[i], dtype=float)
+    else:
+        notices.append("Functional similarity needs the disease associations of the shared data, which are not "
+                       "available here: functional neighbours are not shown.")
+    relations["embedding"] = embedding_similarity_row(atlas, i)
+    if network is None:
+        notices.append("Shared disease and drug counts need the shared data, which is not available here.")
+    top = np.argmax(atlas.probabilities, axis=1)
+    rows = []
+    for relation, scores in relations.items():
+        valid = np.array([bool(s) for s in atlas.sequences]) if relation == "sequence" else None
+        for rank, j in enumerate(_top_k(scores, i, k, valid), start=1):
+            rows.append({
+                "relation": relation,
+                "rank": rank,
+                "name": atlas.names[j],
+                "similarity": float(scores[j]),
+                "shared_diseases": int(np.sum(network.disease[i] * network.disease[j])) if network is not None else np.nan,
+                "shared_drugs": int(np.sum(network.drug[i] * network.drug[j])) if network is not None else np.nan,
+                "top_compartment": COMPARTMENTS[int(top[j])],
+                "top_probability": float(atlas.probabilities[j, top[j]]),
+                "labelled": bool(atlas.labelled[j]),
+            })
+    columns = ["relation", "rank", "name", "similarity", "shared_diseases", "shared_drugs", "top_compartment",
+               "top_probability", "labelled"]
+    return Neighbourhood(name, pd.DataFrame(rows, columns=columns), notices)
+
+
+def association_counts(network, name: str) -> dict:
+    """Numbers of diseases and drugs associated with a network miRNA (needs the shared data)."""
+    i = network.index_of(name)
+    return {"diseases": int(network.disease[i].sum()), "drugs": int(network.drug[i].sum())}
+
+
+def colocalization_profile(name: str, names) -> pd.Series | None:
+    """The miRNA–target-mRNA co-localization profile (4 compartments) of a network miRNA.
+
+    Read from the published co-localization feature (``published_features/
+    miRNA_mRNA_co-localization_feature.csv``; the miRNA–mRNA matrix itself is not public). ``None`` when the
+    shared data are not available.
+    """
+    if not data_available():
+        return None
+    from .data import load_published_features
+
+    coloc = load_published_features()["coloc"]
+    i = list(names).index(name)
+    return pd.Series(coloc[i].astype(float), index=list(MRNA_COMPARTMENTS), name=name)
+
+
+def neighbour_graph(hood: Neighbourhood, atlas):
+    """An interactive plotly graph: the query in the centre, its neighbours around it, one colour per relation.
+
+    A neighbour found by several relations appears once, joined by one edge per relation; edge width grows
+    with similarity. Hover shows each miRNA's top predicted compartment.
+    """
+    import plotly.graph_objects as go
+
+    colours = {"sequence": "#1a73e8", "function": "#188038", "embedding": "#e37400"}
+    others = list(dict.fromkeys(hood.table["name"]))
+    angles = np.linspace(0, 2 * np.pi, num=max(len(others), 1), endpoint=False)
+    pos = {hood.name: (0.0, 0.0)} | {n: (float(np.cos(a)), float(np.sin(a))) for n, a in zip(others, angles)}
+    fig = go.Figure()
+    for relation, group in hood.table.groupby("relation", sort=False):
+        xs, ys = [], []
+        for other in group["name"]:
+            x0, y0 = pos[hood.name]
+            x1, y1 = pos[other]
+            xs += [x0, x1, None]
+            ys += [y0, y1, None]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"by {relation}", hoverinfo="skip",
+                                 line=dict(color=colours.get(relation, "#5f6368"), width=2), opacity=0.6))
+    top = np.argmax(atlas.probabilities, axis=1)
+    index = {n: i for i, n in enumerate(atlas.names)}
+    labels, hover, sizes, colors = [], [], [], []
+    for n in [hood.name] + others:
+        i = index[n]
+        relations = ", ".join(hood.table.loc[hood.table["name"] == n, "relation"]) or "query"
+        labels.append(n.replace("hsa-", ""))
+        hover.append(f"{n}<br>top: {COMPARTMENTS[int(top[i])]} ({atlas.probabilities[i, top[i]]:.2f})"
+                     f"<br>{'labelled' if atlas.labelled[i] else 'unlabelled'}<br>{relations}")
+        sizes.append(30 if n == hood.name else 18)
+        colors.append("#d93025" if n == hood.name else "#8ab4f8")
+    fig.add_trace(go.Scatter(x=[pos[n][0] for n in [hood.name] + others], y=[pos[n][1] for n in [hood.name] + others],
+                             mode="markers+text", text=labels, textposition="top center", hovertext=hover,
+                             hoverinfo="text", marker=dict(size=sizes, color=colors, line=dict(color="white", width=1)),
+                             showlegend=False))
+    fig.update_xaxes(visible=False, range=[-1.4, 1.4])
+    fig.update_yaxes(visible=False, range=[-1.3, 1.35], scaleanchor="x", scaleratio=1)
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
+                      legend=dict(orientation="h", y=1.05, x=0))
+    return fig
+
+
+# --------------------------------------------------------------------------- new sequences
+
+
+def nearest_known(sequence: str, atlas, k: int = 5) -> pd.DataFrame:
+    """The ``k`` network miRNAs most similar to a new sequence (normalised SW similarity, GTMALoc Eq. 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``similarity``, ``labelled``, best first.
+    """
+    from .alignment import sw_similarity
+
+    mapped = [j for j, s in enumerate(atlas.sequences) if s]
+    sims = sw_similarity([sequence], [atlas.sequences[j] for j in mapped])[0]
+    order = np.argsort(-sims, kind="stable")[:k]
+    return pd.DataFrame({
+        "name": [atlas.names[mapped[o]] for o in order],
+        "similarity": [float(sims[o]) for o in order],
+        "labelled": [bool(atlas.labelled[mapped[o]]) for o in order],
+    })
+
+
+# --------------------------------------------------------------------------- case studies
+
+
+def case_study_table(atlas, cases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """GTMALoc's 35 case-study pairs with the atlas probability for the named compartment.
+
+    Parameters
+    ----------
+    atlas : NetworkAtlas
+    cases : pandas.DataFrame, optional
+        ``data.load_case_studies()`` (read when not given; needs the shared data).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``compartment``, ``rank`` (GTMALoc's rank), ``mirna``, ``network_name`` (None when not in the
+        network), ``probability`` (network model, for that compartment), ``out_of_fold`` (the miRNA was
+        labelled and held out in 10-fold CV), ``known`` (the network data's label for that compartment;
+        None when unlabelled or not in the network), ``evidence``, ``pubmed_url``.
+    """
+    if cases is None:
+        from .data import load_case_studies
+
+        cases = load_case_studies()
+    index = {n: i for i, n in enumerate(atlas.names)}
+    rows = []
+    for case in cases.itertuples(index=False):
+        network_name = case_study_name(case.mirna, atlas.names)
+        c = COMPARTMENTS.index(case.compartment)
+        row = {"compartment": case.compartment, "rank": int(case.rank), "mirna": case.mirna,
+               "network_name": network_name, "probability": np.nan, "out_of_fold": False, "known": None,
+               "evidence": case.evidence, "pubmed_url": case.pubmed_url}
+        if network_name is not None:
+            i = index[network_name]
+            row["probability"] = float(atlas.probabilities[i, c])
+            row["out_of_fold"] = bool(atlas.out_of_fold[i]) and bool(atlas.labelled[i])
+            row["known"] = bool(atlas.labels[i, c]) if bool(atlas.labelled[i]) else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- model card
+
+
+@dataclass
+class ResultTable:
+    """One benchmark table for the model card, generated from a JSON result file.
+
+    Attributes
+    ----------
+    source : str
+        The JSON file name.
+    title : str
+    frame : pandas.DataFrame
+    meta : dict
+        ``command``, ``date``, ``machine``, ``note`` when present in the file.
+    """
+
+    source: str
+    title: str
+    frame: pd.DataFrame
+    meta: dict
+
+
+def _format_value(value) -> str:
+    if isinstance(value, dict) and "mean" in value:
+        mean, std = value.get("mean"), value.get("std")
+        if isinstance(mean, (int, float)) and isinstance(std, (int, float)):
+            return f"{mean:.3f} ± {std:.3f}"
+        return _format_value(mean)
+    if isinstance(value, bool) or isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+MAX_WIDE_COLUMNS = 8
+"""Above this many distinct metric names a result file is shown in long form (section, metric, value)."""
+
+
+def _flatten(obj, prefix=()) -> list[tuple[tuple, object]]:
+    """Leaves of a nested JSON object: ``{"mean", "std"}`` dicts count as one leaf; lists are skipped."""
+    out = []
+    if isinstance(obj, dict):
+        if "mean" in obj and isinstance(obj.get("mean"), (int, float)):
+            return [(prefix, obj)]
+        for key, value in obj.items():
+            out += _flatten(value, prefix + (str(key),))
+    elif isinstance(obj, (int, float, str, bool)) or obj is None:
+        out.append((prefix, obj))
+    return out
+
+
+META_KEYS = ("command", "date", "created", "machine", "note", "notes", "timings", "environment")
+
+
+def result_tables(results_dir: Path | None = None) -> list[ResultTable]:
+    """Model-card tables from every ``benchmarks/results/*.json`` (``summary.json`` first), never typed by hand.
+
+    Numeric leaves are collected; for each file the rows are the leaf paths without their last component and
+    the columns are the last components (e.g. ``models.ours.auc`` → row ``models.ours``, column ``auc``).
+    ``{"mean": m, "std": s}`` leaves are shown as ``m ± s``. Files with more than
+    :data:`MAX_WIDE_COLUMNS` distinct metric names are shown in long form (``section, metric, value``). Run metadata (command, date, machine, notes)
+    are returned separately in ``meta``.
+    """
+    from .config import results_dir as default_results_dir
+
+    import json
+
+    directory = Path(results_dir) if results_dir else default_results_dir()
+    files = sorted(directory.glob("*.json"), key=lambda p: (p.name != "summary.json", p.name))
+    tables = []
+    for path in files:
+        try:
+            content = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        if not isinstance(content, dict):
+            continue
+        meta = {k: content[k] for k in META_KEYS if k in content}
+        body = {k: v for k, v in content.items() if k not in META_KEYS}
+        leaves = [(p, v) for p, v in _flatten(body)
+                  if p and (isinstance(v, (int, float, dict)) and not isinstance(v, bool))]
+        if not leaves:
+            continue
+        if path.name == "summary.json" or all(len(p) == 1 for p, _ in leaves):
+            frame = pd.DataFrame({"metric": [".".join(p) for p, _ in leaves],
+                                  "value": [_format_value(v) for _, v in leaves]})
+        elif len({p[-1] for p, _ in leaves}) > MAX_WIDE_COLUMNS:
+            frame = pd.DataFrame({"section": [".".join(p[:-1]) for p, _ in leaves],
+                                  "metric": [p[-1] for p, _ in leaves],
+                                  "value": [_format_value(v) for _, v in leaves]})
+        else:
+            cells: dict[str, dict[str, object]] = {}
+            for p, v in leaves:
+                row = ".".join(p[:-1]) if len(p) > 1 else "(top level)"
+                cells.setdefault(row, {})[p[-1]] = _format_value(v)
+            frame = pd.DataFrame.from_dict(cells, orient="index")
+            frame.index.name = "result"
+            frame = frame.reset_index()
+        frame = frame.astype(str).replace({"nan": "", "None": ""})
+        title = path.stem.replace("_", " ")
+        tables.append(ResultTable(path.name, title, frame, meta))
+    return tables

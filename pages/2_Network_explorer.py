@@ -1,0 +1,97 @@
+"""Network explorer: any of the 1,041 network miRNAs, its neighbours and its predicted vs known compartments."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import app_support as ui
+from mirloc_core import exploration
+
+ui.page_setup("Network explorer")
+st.title("Network explorer")
+st.markdown(
+    "The 1,041 miRNAs of the multi-source network (PMiSLocMF / GTMALoc benchmark). Pick one to see its "
+    "neighbours **by sequence** (normalised Smith–Waterman), **by function** (disease-association "
+    "similarity) and **by the network model's fused embedding**, with the diseases and drugs they share, "
+    "its target-mRNA co-localization profile, and its predicted and known compartments."
+)
+
+
+def main() -> None:
+    atlas, atlas_error = ui.get_atlas()
+    if atlas is None:
+        st.error(ui.md_escape(atlas_error) + "  \nThe network explorer needs the released network model "
+                 "(`weights/network/`).")
+        return
+    network, network_error = ui.get_network()
+    if network is None:
+        st.warning(ui.md_escape(network_error), icon=":material/warning:")
+
+    names = list(atlas.names)
+    result = ui.submitted_result()
+    nearest_options = {}
+    if result is not None:
+        for rid, frame in result.nearest.items():
+            if len(frame):
+                nearest_options[f"nearest to {rid}: {frame.iloc[0]['name']}"] = str(frame.iloc[0]["name"])
+    mode = "network"
+    if nearest_options:
+        mode = st.radio("Choose", ["a network miRNA", "the nearest known miRNA of a submitted sequence"],
+                        horizontal=True, key="explorer_mode")
+    if nearest_options and mode.startswith("the nearest"):
+        label = st.selectbox("Submitted sequence", list(nearest_options), key="explorer_nearest")
+        name = nearest_options[label]
+    else:
+        default = names.index("hsa-mir-21") if "hsa-mir-21" in names else 0
+        name = st.selectbox(f"Network miRNA ({len(names):,}; type to search)", names, index=default,
+                            key="explorer_name")
+    k = st.slider("Neighbours per relation", 3, 15, 8, key="explorer_k")
+
+    i = names.index(name)
+    st.subheader(name)
+    st.caption(f"miRBase mapping: {atlas.mapping_source[i]}"
+               + (f" · {len(atlas.sequences[i])} nt" if atlas.sequences[i] else " · no sequence"))
+    st.markdown(exploration.describe_prediction(atlas, name))
+
+    seq_matrix, func_matrix = ui.get_similarities()
+    with st.spinner("Finding neighbours…"):
+        hood = exploration.neighbourhood(atlas, name, k=k, network=network, seq_matrix=seq_matrix,
+                                         func_matrix=func_matrix)
+    for notice in hood.notices:
+        st.info(ui.md_escape(notice))
+
+    graph_col, comp_col = st.columns([3, 2])
+    with graph_col:
+        st.markdown("**Neighbourhood graph**")
+        st.plotly_chart(exploration.neighbour_graph(hood, atlas), key="neighbour_graph")
+    with comp_col:
+        st.markdown("**Compartments: network model vs known labels**")
+        comps = exploration.compartment_table(atlas, name)
+        st.plotly_chart(ui.probability_figure(comps["probability"].to_numpy(), height=260), key="compartment_bars",
+                        config={"displayModeBar": False})
+        comps["known"] = comps["known"].map({True: "✓", False: "", None: "–"})
+        st.dataframe(comps[["compartment", "probability", "known"]], hide_index=True, width="stretch", key="compartments",
+                     column_config={"probability": ui.probability_column("probability")})
+        if network is not None:
+            counts = exploration.association_counts(network, name)
+            c1, c2 = st.columns(2)
+            c1.metric("Diseases (HMDD)", counts["diseases"])
+            c2.metric("Drugs (ncDR)", counts["drugs"])
+        profile = exploration.colocalization_profile(name, names)
+        if profile is not None:
+            st.markdown("**Target-mRNA co-localization profile**")
+            st.dataframe(pd.DataFrame({"compartment": profile.index, "co-localization": profile.to_numpy()}),
+                         hide_index=True, width="stretch", key="coloc",
+                         column_config={"co-localization": st.column_config.NumberColumn(format="%.3f")})
+
+    st.markdown("**Neighbours**")
+    tabs = st.tabs([f"by {r}" for r in hood.table["relation"].unique()])
+    for tab, (relation, group) in zip(tabs, hood.table.groupby("relation", sort=False)):
+        with tab:
+            st.dataframe(group.drop(columns=["relation"]), hide_index=True, width="stretch", key=f"nb_{relation}",
+                         column_config={"similarity": st.column_config.NumberColumn(format="%.3f"),
+                                        "top_probability": ui.probability_column("top probability")})
+
+
+main()

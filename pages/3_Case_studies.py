@@ -1,0 +1,61 @@
+"""Case studies: GTMALoc's 35 literature-backed miRNA–compartment pairs with our probabilities."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import app_support as ui
+from mirloc_core import config, exploration
+
+ui.page_setup("Case studies")
+st.title("Case studies")
+st.markdown(
+    "GTMALoc's Table 5 lists, per compartment, five miRNAs with literature evidence. For each pair we show the "
+    "**network model's probability for that compartment** — out-of-fold (the miRNA was held out in 10-fold CV) "
+    "when it is a labelled training miRNA, which is marked — the benchmark's known label, and the PubMed link. "
+    "Short names are matched to network names by a fixed rule: drop `-5p`/`-3p`, write `mir`, prefix `hsa-` "
+    "(`miR-146b-5p` → `hsa-mir-146b`); names that are not human network miRNAs stay unmatched."
+)
+
+
+def main() -> None:
+    atlas, atlas_error = ui.get_atlas()
+    if atlas is None:
+        st.error(ui.md_escape(atlas_error) + "  \nThe case studies need the released network model (`weights/network/`).")
+        return
+    ui.hub_resolution()
+    if not config.data_available():
+        st.warning(ui.md_escape(ui.data_missing_message()), icon=":material/warning:")
+        return
+
+    table = exploration.case_study_table(atlas)
+    matched = table["network_name"].notna()
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Pairs", len(table))
+    c2.metric("In the network", int(matched.sum()))
+    c3.metric("Probability ≥ 0.5", int((table["probability"] >= 0.5).sum()))
+    compartments = ["All"] + list(dict.fromkeys(table["compartment"]))
+    choice = st.segmented_control("Compartment", compartments, default="All", key="case_compartment")
+    shown = table if choice in (None, "All") else table[table["compartment"] == choice]
+    shown = shown.assign(
+        held_out=shown["out_of_fold"].map({True: "out-of-fold", False: ""}),
+        known=shown["known"].map({True: "✓", False: "✗", None: "–"}),
+        network_name=shown["network_name"].fillna("not in network"),
+    )
+    st.dataframe(
+        shown[["compartment", "rank", "mirna", "network_name", "probability", "held_out", "known", "evidence",
+               "pubmed_url"]],
+        hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 3, key="case_table",
+        column_config={
+            "probability": ui.probability_column("probability", "network model, for this compartment"),
+            "held_out": st.column_config.TextColumn("held out?", help="out-of-fold = the miRNA was held out of training"),
+            "known": st.column_config.TextColumn("known label", help="the benchmark's label for this compartment"),
+            "pubmed_url": st.column_config.LinkColumn("PubMed", display_text="open"),
+            "rank": st.column_config.NumberColumn("GTMALoc rank"),
+        },
+    )
+    st.caption("“Unconfirmed” evidence is as given in GTMALoc's table. ✗ in “known label” means the benchmark does not "
+               "list this compartment for the miRNA; – means it is unlabelled or not in the network.")
+
+
+main()

@@ -1,0 +1,112 @@
+"""About / model card: models, benchmark tables (from benchmarks/results/*.json), baselines, data, citation."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+import app_support as ui
+from mirloc_core import config, exploration
+
+ui.page_setup("About")
+st.title("About mirloc — model card")
+
+st.markdown(
+    """
+**What it predicts.** For a microRNA sequence (mature or precursor, 15–1,000 nt): the probability of each of
+seven compartments (cytoplasm, exosome, nucleolus, nucleus, extracellular vesicle, microvesicle, mitochondrion;
+multi-label, threshold 0.5) and an extracellular / intracellular call. Miss-calls are common: treat the output
+as a ranked hypothesis to test, not as a measurement.
+
+**Models.**
+* *Sequence models* (work for any sequence): a small RNA language model pretrained on miRBase 22, fine-tuned
+  on RNALoc-LM's 1,011 labelled miRNAs (binary) and on the 901 labelled network miRNAs (seven compartments);
+  their attention over nucleotides is shown on the Motifs and Structure pages.
+* *Network model* (only for the 1,041 network miRNAs): fuses sequence similarity, disease and drug associations
+  and the target-mRNA network, in the spirit of GTMALoc; its probabilities for labelled miRNAs are
+  out-of-fold (10-fold cross-validation), so they can be compared with the known labels honestly.
+"""
+)
+
+st.header("Benchmarks")
+st.caption("Every table below is generated from `benchmarks/results/*.json` at page load — never typed by hand.")
+tables = exploration.result_tables()
+if not tables:
+    st.info("No benchmark results found in `benchmarks/results/` yet.")
+for table in tables:
+    with st.expander(f"{table.title} — `{table.source}`", expanded=table.source == "summary.json"):
+        st.dataframe(table.frame, hide_index=True, width="stretch", key=f"bench_{table.source}")
+        meta = table.meta
+        if meta.get("command"):
+            st.code(str(meta["command"]), language="bash")
+        details = {k: v for k, v in meta.items() if k != "command"}
+        if details:
+            st.caption(ui.md_escape(json.dumps(details, default=str)[:600]))
+
+st.header("Baselines and known shortcuts of the data")
+st.markdown(
+    """
+* **Study bias (seven compartments).** Well-studied miRNAs have more disease and drug associations *and* more
+  localization labels. A score that only counts a miRNA's associations — no biology — already ranks compartments
+  well above chance; the benchmarks report it as a baseline (look for `study_bias` in the tables above), and a model is
+  only interesting by its margin over it.
+* **Length rule (binary).** In RNALoc-LM's data, precursors are mostly intracellular and mature miRNAs mostly
+  extracellular, so "≤ 30 nt ⇒ extracellular" is a strong baseline (look for `length_rule` in the tables above).
+* **Label sparsity.** Mitochondrion, nucleolus and microvesicle have few positives: their AUPRs are noisy.
+* **Name mapping.** 95 of the 1,041 network names have no miRBase 22 sequence (retired or non-human names);
+  family names (e.g. `hsa-let-7`) are represented by their first member.
+"""
+)
+
+st.header("Released weights")
+rows = []
+for part in ("lm", "sequence", "network", "motifs"):
+    manifest_path = config.weights_dir() / part / "manifest.json"
+    if manifest_path.is_file():
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except json.JSONDecodeError:
+            rows.append({"part": part, "created": "corrupt manifest", "files": 0, "command": ""})
+            continue
+        rows.append({"part": part, "created": manifest.get("created", ""), "files": len(manifest.get("files", {})),
+                     "command": manifest.get("command", "")})
+    else:
+        rows.append({"part": part, "created": "not released", "files": 0, "command": ""})
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="weights_table")
+
+cards = sorted(config.weights_dir().glob("*/model_card.md"))
+for card in cards:
+    with st.expander(f"Model card of the released `{card.parent.name}` weights"):
+        st.markdown(card.read_text(encoding="utf-8"))
+
+st.header("Data provenance")
+st.markdown(
+    """
+| data | source | used for |
+|---|---|---|
+| 1,041-miRNA network (labels, HMDD v3.2 diseases, ncDR drugs, target mRNAs) | PMiSLocMF (Chen et al. 2024), reused by GTMALoc (Huang et al. 2025) | network model, seven-compartment labels, explorer |
+| RNALoc-LM miRNA training set (1,011 sequences) | RNALoc-LM (Zeng et al. 2025), from RNALocate | binary extracellular / intracellular model |
+| miRBase release 22 | miRBase | sequences of network miRNAs, LM pretraining, the example |
+| Known localization motifs; Ray et al. 2013 RNAcompete RBP motifs | literature cited by RNALoc-LM; Ray et al. 2013 | motif scans and matches |
+| GTMALoc Table 5 case studies | Huang et al. 2025 | case-study page |
+
+Shared data are read at run time and never copied into the repository; derived weights carry a manifest with the
+sha256 of every file and of the data they were built from.
+"""
+)
+
+st.header("How to cite")
+st.markdown(
+    """
+If you use mirloc, please cite the two studies whose data and designs it builds on:
+
+* **GTMALoc** — Huang et al. (2025). *GTMALoc: miRNA subcellular localization prediction via graph transformer
+  and multi-head attention.* Code and data: github.com/27167199/GTMALoc.
+* **RNALoc-LM** — Zeng et al. (2025). *RNALoc-LM: RNA subcellular localization prediction using a pre-trained
+  RNA language model.* Bioinformatics. Code and data: github.com/CSUBioGroup/RNALoc-LM.
+
+and, for the network data, PMiSLocMF (Chen et al. 2024).
+"""
+)

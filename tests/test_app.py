@@ -1,0 +1,310 @@
+"""Streamlit AppTest of every page, happy and error paths, with the REAL predictor, atlas and weights.
+
+Assertions are on rendered elements (titles, errors, tables, charts), not just "no exception".
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mirloc_core import config, exploration
+from mirloc_core.submission import example_fasta
+
+TIMEOUT = 120
+MIR29B = "UAGCACCAUUUGAAAUCAGUGUU"
+
+
+def _app(path: str = "app.py") -> AppTest:
+    return AppTest.from_file(str(config.REPO_ROOT / path), default_timeout=TIMEOUT)
+
+
+def _charts(at: AppTest) -> list:
+    return [e for e in at.get("plotly_chart")]
+
+
+def _texts(elements) -> str:
+    """The elements' text with Markdown escapes removed (user text is backslash-escaped by the app)."""
+    return "\n".join(str(e.value) for e in elements).replace("\\", "")
+
+
+def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first rendered dataframe that has all ``columns``."""
+    for element in at.dataframe:
+        frame = element.value
+        if all(c in frame.columns for c in columns):
+            return frame
+    raise AssertionError(f"no dataframe with columns {columns}")
+
+
+def _predict(at: AppTest, text: str) -> AppTest:
+    at.text_area(key="fasta_input").set_value(text)
+    return at.button(key="predict").click().run()
+
+
+def _fasta(n: int) -> str:
+    return "".join(f">s{i}\nUAGCUUAUCAGACUGAUGUUGA\n" for i in range(n))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch):
+    for name in ("MIRLOC_WEIGHTS_REPO", "MIRLOC_DATA_REPO", "MIRLOC_WEIGHTS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+# --------------------------------------------------------------------------- Predict
+
+
+def test_predict_page_initial_state():
+    at = _app().run()
+    assert not at.exception
+    assert at.title[0].value.startswith("mirloc")
+    assert at.text_area(key="fasta_input").value == ""
+    assert "Load example" in [b.label for b in at.button]
+    sidebar = _texts(at.sidebar.markdown)
+    assert sidebar.count("**Device:**") == 1 and ("CPU" in sidebar or "GPU" in sidebar)
+    assert not at.error
+
+
+def test_example_predicts_one_chart_per_sequence():
+    at = _app().run()
+    at.button(key="load_example").click().run()
+    assert at.text_area(key="fasta_input").value == example_fasta()
+    at.button(key="predict").click().run()
+    assert not at.exception and not at.error
+    assert len(_charts(at)) == 4
+    headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert [h.replace("\\", "") for h in headings] == ["#### hsa-miR-21-5p", "#### hsa-miR-122-5p",
+                                                      "#### hsa-miR-29b-3p", "#### hsa-mir-21"]
+    table = _frame(at, "id", "call", "p_cytoplasm")
+    assert len(table) == 4 and table["p_cytoplasm"].between(0, 1).all()
+    assert "Results for 4 sequences" in _texts(at.subheader)
+    assert at.get("download_button"), "the CSV download button is missing"
+    # the hsa-mir-21 precursor is a network miRNA: its card carries the badge and the network model's answer
+    assert "Known network miRNA: hsa-mir-21" in _texts(at.markdown).replace("\\", "")
+
+
+def test_csv_download_has_the_cli_columns():
+    from mirloc_core.prediction import CSV_COLUMNS, Predictor, write_csv
+
+    result = Predictor.load().predict(example_fasta())
+    text = write_csv(result)
+    assert text.splitlines()[0].split(",") == CSV_COLUMNS
+
+
+def test_empty_input_is_a_clear_error():
+    at = _app().run()
+    at = _predict(at, "   ")
+    assert not at.exception
+    assert "input is empty" in _texts(at.error)
+    assert not _charts(at)
+
+
+def test_eleven_sequences_are_refused_not_truncated():
+    at = _predict(_app().run(), _fasta(11))
+    errors = _texts(at.error)
+    assert "11 records" in errors and "at most 10" in errors
+    assert not _charts(at)
+    at = _predict(at, _fasta(10))
+    assert not at.error and len(_charts(at)) == 10
+
+
+def test_bad_characters_name_every_bad_record():
+    text = ">good\nUAGCUUAUCAGACUGAUGUUGA\n>bad1\nUAGCUUAUCNNACUGAUGUUGA\n>bad2\nUAGC\n"
+    at = _predict(_app().run(), text)
+    errors = _texts(at.error).replace("\\", "")
+    assert "bad1" in errors and "'N'" in errors and "position 10" in errors
+    assert "bad2" in errors and "minimum is 15" in errors
+    assert "good" not in errors.replace("fix the input", "")
+    assert not _charts(at)
+
+
+def test_file_upload_is_used_instead_of_the_text_box():
+    at = _app().run()
+    at.text_area(key="fasta_input").set_value(">ignored\nACGUACGUACGUACGUACGU\n")
+    at.file_uploader(key="fasta_upload").upload("mine.fasta", b">up1\nUAGCACCAUUUGAAAUCAGUGUU\n>up2\nUGGAGUGUGACAAUGGUGUUUG\n",
+                                                "text/plain")
+    at.button(key="predict").click().run()
+    assert not at.exception and not at.error
+    assert "mine.fasta" in _texts(at.caption).replace("\\", "")
+    assert list(_frame(at, "id", "call", "p_cytoplasm")["id"]) == ["up1", "up2"]
+    assert len(_charts(at)) == 2
+
+
+def test_uploaded_binary_file_is_refused():
+    at = _app().run()
+    at.file_uploader(key="fasta_upload").upload("image.fa", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "text/plain")
+    at.button(key="predict").click().run()
+    assert not at.exception
+    assert "not UTF-8 text" in _texts(at.error)
+    assert not _charts(at)
+
+
+def test_hostile_headers_are_escaped():
+    text = '><img src=x onerror="window.__pwned=1">\nUAGCUUAUCAGACUGAUGUUGA\n>[click](javascript:alert(1))\nUGGAGUGUGACAAUGGUGUUUG\n'
+    at = _predict(_app().run(), text)
+    assert not at.exception and not at.error
+    headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert len(headings) == 2
+    for heading in headings:  # every Markdown/HTML character of the user's id is backslash-escaped
+        body = heading[5:]
+        for ch in "<>[]()":
+            assert ch not in body.replace("\\" + ch, "")
+    assert not any(getattr(m.proto, "allow_html", False) for m in at.markdown)
+
+
+def test_missing_weights_give_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("MIRLOC_WEIGHTS", str(tmp_path / "no-weights"))
+    at = _app().run()
+    assert not at.exception
+    assert "could not be loaded" in _texts(at.error)
+    at = _predict(at, example_fasta())
+    assert not at.exception and "could not be loaded" in _texts(at.error) and not _charts(at)
+
+
+def test_corrupt_weights_give_a_clear_message(tmp_path, monkeypatch):
+    weights = tmp_path / "weights"
+    for part in ("lm", "sequence"):
+        shutil.copytree(config.REPO_ROOT / "weights" / part, weights / part)
+    victim = next(p for p in sorted((weights / "sequence").iterdir()) if p.suffix == ".safetensors")
+    victim.write_bytes(victim.read_bytes()[:-8] + b"corrupt!")
+    monkeypatch.setenv("MIRLOC_WEIGHTS", str(weights))
+    at = _app().run()
+    assert not at.exception
+    errors = _texts(at.error).replace("\\", "")
+    assert "could not be loaded" in errors and "sha256" in errors
+    at = _predict(at, example_fasta())
+    assert not at.exception and not _charts(at)
+
+
+def test_degraded_mode_without_shared_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("MIRLOC_DATA", str(tmp_path / "no-data"))
+    at = _app().run()
+    at.button(key="load_example").click().run()
+    assert at.text_area(key="fasta_input").value.count(">") == 4  # the bundled example
+    at.button(key="predict").click().run()
+    assert not at.exception and not at.error and len(_charts(at)) == 4
+    assert "degraded" in _texts(at.sidebar.caption)
+    explorer = _app("pages/2_Network_explorer.py").run()
+    assert not explorer.exception
+    assert "shared network data were not found" in _texts(explorer.warning).replace("\\", "")
+    assert "Functional similarity needs" in _texts(explorer.info)
+    cases = _app("pages/3_Case_studies.py").run()
+    assert not cases.exception and "not found" in _texts(cases.warning)
+
+
+# --------------------------------------------------------------------------- other pages
+
+
+def test_navigation_reaches_every_page_from_the_router():
+    at = _app().run()
+    for path in ("pages/1_Motifs.py", "pages/2_Network_explorer.py", "pages/3_Case_studies.py",
+                 "pages/4_Structure.py", "pages/5_About.py"):
+        at.switch_page(path).run()
+        assert not at.exception, path
+        assert at.title, path
+        assert _texts(at.sidebar.markdown).count("**Device:**") == 1, path
+
+
+def test_motifs_page_shows_attention_and_the_agugu_element():
+    at = _app("pages/1_Motifs.py").run()
+    assert not at.exception
+    assert "Attention on hsa-miR-29b-3p (23 nt)" in _texts(at.subheader).replace("\\", "")
+    assert len(_charts(at)) == 1  # the attention track
+    hits = _frame(at, "motif_id", "matched")
+    agugu = hits[hits["motif_id"] == "HWANG2007_AGUGUU"]
+    assert list(agugu["start"]) == [18] and list(agugu["matched"]) == ["AGUGUU"]
+    seqlets = _frame(at, "start", "end", "sequence", "attention")
+    assert len(seqlets) >= 1
+    at.radio(key="motifs_attention_model").set_value("seven-compartment model").run()
+    assert not at.exception and len(_charts(at)) == 1
+
+
+def test_motifs_page_rejects_a_bad_sequence():
+    at = _app("pages/1_Motifs.py").run()
+    at.selectbox(key="motifs_choice").set_value("Enter a sequence…").run()
+    assert "Enter a sequence to analyse" in _texts(at.info)
+    at.text_input(key="motifs_text").set_value("ACGUXACGUACGUACGUACGU").run()
+    assert not at.exception
+    assert "'X'" in _texts(at.error).replace("\\", "")
+    assert not _charts(at)
+
+
+def test_structure_page_folds_and_shows_the_3d_model():
+    at = _app("pages/4_Structure.py").run()
+    assert not at.exception
+    code = at.code[0].value.splitlines()
+    assert code[0] == MIR29B and len(code[1]) == len(MIR29B) and set(code[1]) <= set("(.)")
+    assert "MFE" in _texts(at.subheader)
+    assert len(_charts(at)) == 1
+    assert at.get("iframe") or at.get("html") or at.get("component_instance") or "3D view" in _texts(at.markdown)
+    at.selectbox(key="structure_choice").set_value("Enter a sequence…").run()
+    at.text_input(key="structure_text").set_value("GGGGAAAACCCCUUUUGGGGAAAACCCC").run()
+    assert not at.exception
+    assert "your sequence · 28 nt" in _texts(at.subheader).replace("\\", "")
+    at.text_input(key="structure_text").set_value("ACGU").run()
+    assert "minimum is 15" in _texts(at.error)
+
+
+def test_network_explorer_shows_neighbours_and_compartments():
+    at = _app("pages/2_Network_explorer.py").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="explorer_name").value == "hsa-mir-21"
+    assert "hsa-mir-21" in _texts(at.subheader).replace("\\", "")
+    for relation in ("sequence", "function", "embedding"):
+        frame = [f for f in (e.value for e in at.dataframe) if "shared_diseases" in f.columns][["sequence", "function", "embedding"].index(relation)]
+        assert len(frame) == 8 and "hsa-mir-21" not in set(frame["name"])
+        assert frame["similarity"].is_monotonic_decreasing
+        assert frame["shared_diseases"].notna().all()
+    comps = _frame(at, "compartment", "probability", "known")
+    assert len(comps) == 7 and comps["probability"].between(0, 1).all()
+    assert set(comps["known"]) <= {"✓", ""}  # hsa-mir-21 is labelled
+    assert len(_charts(at)) == 2  # the neighbourhood graph and the compartment bars
+    at.selectbox(key="explorer_name").set_value("hsa-let-7a-1").run()
+    assert not at.exception and "hsa-let-7a-1" in _texts(at.subheader).replace("\\", "")
+
+
+def test_case_studies_page_lists_the_35_pairs():
+    at = _app("pages/3_Case_studies.py").run()
+    assert not at.exception and not at.error
+    table = _frame(at, "mirna", "network_name", "pubmed_url")
+    assert len(table) == 35
+    assert (table["network_name"] == "not in network").sum() == 2  # miR-48 and miR-37 are C. elegans miRNAs
+    assert table["pubmed_url"].str.startswith("https://pubmed.ncbi.nlm.nih.gov/").sum() == 30
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Pairs"] == "35" and metrics["In the network"] == "33"
+
+
+def test_about_page_builds_tables_from_the_results():
+    at = _app("pages/5_About.py").run()
+    assert not at.exception
+    assert "How to cite" in _texts(at.header)
+    weights = _frame(at, "part", "files")
+    assert list(weights["part"]) == ["lm", "sequence", "network", "motifs"]
+    assert weights.loc[weights["part"] == "sequence", "files"].iloc[0] > 0
+    results = sorted(p.name for p in config.results_dir().glob("*.json"))
+    expanders = [e.label for e in at.expander if not e.label.startswith("Model card")]
+    assert len(expanders) == len(exploration.result_tables()) and all(any(r in x for x in expanders) for r in
+                                                                      [t.source for t in exploration.result_tables()])
+    assert set(t.source for t in exploration.result_tables()) <= set(results)
+    cards = sorted(config.weights_dir().glob("*/model_card.md"))
+    assert len([e for e in at.expander if e.label.startswith("Model card")]) == len(cards)
+
+
+def test_no_page_renders_raw_html():
+    sources = [config.REPO_ROOT / "app.py", config.REPO_ROOT / "app_support.py",
+               *sorted((config.REPO_ROOT / "pages").glob("*.py"))]
+    assert len(sources) == 7
+    for path in sources:
+        text = path.read_text()
+        assert "unsafe_allow_html" not in text and "st.html(" not in text, path.name
+
+
+def test_duplicate_ids_are_renamed_with_a_notice():
+    at = _predict(_app().run(), ">a\nUAGCUUAUCAGACUGAUGUUGA\n>a\nUGGAGUGUGACAAUGGUGUUUG\n")
+    assert not at.exception and not at.error
+    assert list(_frame(at, "id", "call")["id"]) == ["a", "a_2"]
+    assert _texts(at.info).count("duplicate id 'a' renamed to 'a_2'") == 1

@@ -1,0 +1,100 @@
+"""One real-browser test: Debian's chromium (Playwright) against ``streamlit run app.py`` on a free local port.
+
+Loads the example, predicts, sees one bar chart per sequence, downloads the CSV and checks its header, opens every
+page, and proves that a FASTA header carrying HTML/JavaScript is shown inert. Screenshots go to a temporary
+directory (``MIRLOC_SCREENSHOTS`` keeps them somewhere else). The server is stopped by its PID.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from benchmarks.app_server import (BARS_READY_JS, fill_and_predict, free_port, launch_browser, start_server,
+                                   stop_server, wait_healthy, wait_idle)
+
+pytestmark = pytest.mark.browser
+
+PAGES = {"Motifs": "Attention on", "Network explorer": "Neighbourhood graph", "Case studies": "In the network",
+         "Structure": "MFE", "About / model card": "How to cite"}
+XSS_FASTA = """><img src=x onerror="window.__pwned=1">
+UAGCUUAUCAGACUGAUGUUGA
+><script>window.__pwned=2</script>
+UGGAGUGUGACAAUGGUGUUUG
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    process = start_server(port, log_path=log)
+    try:
+        wait_healthy(port, timeout=90, process=process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(process)
+    assert process.poll() is not None
+
+
+def test_app_in_a_real_browser(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from mirloc_core.prediction import CSV_COLUMNS
+
+    shots = Path(os.environ.get("MIRLOC_SCREENSHOTS") or tmp_path / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = launch_browser(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+            page.set_default_timeout(90_000)
+            page.goto(server)
+            page.get_by_role("button", name="Load example").click()
+            area = page.locator(".st-key-fasta_input textarea")
+            page.wait_for_function("() => document.querySelector('.st-key-fasta_input textarea').value.includes('hsa-miR-122-5p')")
+            assert area.input_value().count(">") == 4
+            page.get_by_role("button", name="Predict", exact=True).click()
+            ids = ["hsa-miR-21-5p", "hsa-miR-122-5p", "hsa-miR-29b-3p", "hsa-mir-21"]
+            page.wait_for_function(BARS_READY_JS, arg=[ids])
+            assert page.locator('[data-testid="stMain"] .js-plotly-plot').count() == 4
+            assert page.get_by_text("threshold 0.5").count() == 4
+            wait_idle(page)
+            page.screenshot(path=str(shots / "predict.png"), full_page=True)
+
+            with page.expect_download() as download_info:
+                page.get_by_role("button", name="Download CSV").click()
+            text = Path(download_info.value.path()).read_text()
+            rows = list(csv.reader(io.StringIO(text)))
+            assert rows[0] == CSV_COLUMNS
+            assert [r[0] for r in rows[1:]] == ids
+
+            for title, marker in PAGES.items():
+                page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
+                page.get_by_text(marker).first.wait_for()
+                if title == "Structure":
+                    frame = page.frame_locator("iframe").first
+                    frame.locator("#viewer canvas").first.wait_for()
+                    page.wait_for_function("() => Array.from(document.querySelectorAll('iframe'))"
+                                           ".some(f => f.contentWindow && f.contentWindow.__mirlocViewerReady)")
+                wait_idle(page)
+                page.screenshot(path=str(shots / f"{title.split()[0].lower()}.png"), full_page=True)
+                exceptions = page.locator('[data-testid="stException"]').count()
+                assert exceptions == 0, f"{title} shows an exception"
+
+            # hostile FASTA headers are shown as text, never executed
+            page.locator('[data-testid="stSidebarNav"] a', has_text="Predict").click()
+            fill_and_predict(page, XSS_FASTA)
+            page.get_by_text("<img", exact=False).first.wait_for()
+            page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot').length === 2")
+            wait_idle(page)
+            assert page.evaluate("typeof window.__pwned") == "undefined"
+            assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0
+            page.screenshot(path=str(shots / "hostile_header.png"), full_page=True)
+        finally:
+            browser.close()
+    assert len(list(shots.glob("*.png"))) == 7
