@@ -1,0 +1,425 @@
+"""Prediction for any sequence: the sequence models, the network lookup, nearest known miRNAs, CSV output.
+
+:class:`Predictor` loads the released sequence models (``weights/sequence/``, verified against their manifest)
+and, when present, the network atlas (``weights/network/``, through
+:func:`mirloc_core.network_training.load_atlas`). :meth:`Predictor.predict` returns a
+:class:`PredictionResult`; :func:`write_csv` writes its table (the app's download uses the same writer).
+
+Determinism: models run in eval mode, sequences are batched by exact length (no padding), and the
+per-sequence computation does not depend on the other sequences of the input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .config import COMPARTMENT_KEYS, COMPARTMENTS, get_device, weights_dir as default_weights_dir
+from .sequences import SequenceRecord, parse_fasta
+
+CSV_COLUMNS = ["id", "sequence", "length", "p_extracellular", "p_intracellular", "call", "p_cytoplasm",
+               "p_exosome", "p_nucleolus", "p_nucleus", "p_extracellular_vesicle", "p_microvesicle",
+               "p_mitochondrion", "source", "known_mirna", "nearest_known_mirna", "nearest_similarity"]
+PROB_COLUMNS = [f"p_{key}" for key in COMPARTMENT_KEYS]
+NETWORK_MATCH_SIMILARITY = 0.95
+"""A query at least this similar (normalised SW) to a network miRNA is treated as that miRNA."""
+SEQUENCE_FILES = ("binary.safetensors", "sevencomp.safetensors")
+KNN_REFERENCE_FILE = "sevencomp_reference.json"
+"""Optional: training sequences and labels of the seven-compartment model, for homology (kNN-SW) transfer."""
+_INJECTION_PREFIXES = ("=", "+", "-", "@")
+
+
+@dataclass
+class NetworkMatch:
+    """A query that is (near-)identical to a network miRNA, with that miRNA's network-model prediction."""
+
+    name: str
+    similarity: float
+    probabilities: np.ndarray
+    out_of_fold: bool
+    labels: np.ndarray | None
+    modality_attention: np.ndarray
+
+
+@dataclass
+class PredictionResult:
+    """Everything :meth:`Predictor.predict` computes (see ``docs/contracts``)."""
+
+    table: pd.DataFrame
+    records: list
+    attention: dict = field(default_factory=dict)
+    attention_7comp: dict = field(default_factory=dict)
+    sequence_probabilities: pd.DataFrame | None = None
+    network: dict = field(default_factory=dict)
+    nearest: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+    notices: list = field(default_factory=list)
+
+
+def _load_atlas(root: Path | None):
+    """The network atlas, or ``(None, reason)`` when the network module or its weights are missing."""
+    from .artifacts import ArtifactError
+
+    try:
+        from .network_training import load_atlas
+    except ImportError as exc:
+        return None, f"network weights not found (network model unavailable: {exc}): sequence model only"
+    try:
+        return (load_atlas(root) if root is not None else load_atlas()), ""
+    except (ArtifactError, FileNotFoundError) as exc:
+        return None, f"network weights not found ({exc}): sequence model only"
+
+
+def _reference_sequences(atlas) -> tuple[list[str], list[str], str]:
+    """Names and sequences of the known network miRNAs: from the atlas, else from the shared data."""
+    if atlas is not None:
+        pairs = [(n, s) for n, s in zip(atlas.names, atlas.sequences) if s]
+        return [p[0] for p in pairs], [p[1] for p in pairs], "network atlas"
+    from .config import DataMissingError, data_available
+
+    if data_available():
+        try:
+            from .data import map_names_to_sequences
+
+            frame = map_names_to_sequences()
+            frame = frame[frame["sequence"] != ""]
+            return frame["name"].tolist(), frame["sequence"].tolist(), "shared data"
+        except DataMissingError:
+            pass
+    return [], [], ""
+
+
+class Predictor:
+    """Loaded models, ready to predict.
+
+    Use :meth:`load`; ``device`` is the torch device the models run on.
+    """
+
+    def __init__(self, binary, sevencomp, manifest: dict, lm_manifest: dict, device: torch.device,
+                 atlas=None, atlas_notice: str = "", weights_root: Path | None = None):
+        self.binary = binary
+        self.sevencomp = sevencomp
+        self.manifest = manifest
+        self.lm_manifest = lm_manifest
+        self.device = device
+        self.atlas = atlas
+        self.atlas_notice = atlas_notice
+        self.weights_root = weights_root
+        self.ref_names, self.ref_sequences, self.ref_source = _reference_sequences(atlas)
+        self._atlas_index = {name: i for i, name in enumerate(atlas.names)} if atlas is not None else {}
+        self.knn_reference = None
+        """(sequences, labels, k, weight) when the released seven-compartment model blends in kNN-SW transfer."""
+        self.threads = 1
+        """torch CPU threads used while predicting (restored afterwards)."""
+
+    @classmethod
+    def load(cls, weights_dir=None, device=None) -> "Predictor":
+        """Load ``weights/sequence`` and ``weights/lm`` (manifests verified) and the network atlas if present.
+
+        Parameters
+        ----------
+        weights_dir : path, optional
+            The weights root (default :func:`mirloc_core.config.weights_dir`).
+        device : str or torch.device, optional
+            ``"cpu"``, ``"cuda"``; default: the GPU when present.
+
+        Raises
+        ------
+        mirloc_core.artifacts.ArtifactError
+            When the sequence or LM weights are missing or corrupt.
+        """
+        from .artifacts import load_tensors, verify_manifest
+        from .encoders import load_lm
+        from .sequence_models import ModelConfig, SequenceEnsemble
+
+        root = Path(weights_dir) if weights_dir is not None else default_weights_dir()
+        device = device if isinstance(device, torch.device) else get_device(device)
+        manifest = verify_manifest(root / "sequence", required=SEQUENCE_FILES)
+        lm_manifest = verify_manifest(root / "lm")
+        lm = load_lm(root / "lm", verify=False)
+        ensembles = []
+        for name in SEQUENCE_FILES:
+            arrays, meta = load_tensors(root / "sequence" / name)
+            ensembles.append(SequenceEnsemble.from_tensors(arrays, ModelConfig.from_dict(meta["config"]), lm, device))
+            lm = ensembles[-1].lm  # the float64 copy, shared by both ensembles
+        atlas, notice = _load_atlas(Path(weights_dir) if weights_dir is not None else None)
+        predictor = cls(ensembles[0], ensembles[1], manifest, lm_manifest, device, atlas, notice, root)
+        reference = root / "sequence" / KNN_REFERENCE_FILE
+        if reference.is_file() and KNN_REFERENCE_FILE in manifest.get("files", {}):
+            import json
+
+            ref = json.loads(reference.read_text())
+            predictor.knn_reference = (list(ref["sequences"]), np.asarray(ref["labels"], dtype=np.float64),
+                                       int(ref.get("k", 10)), float(ref.get("weight", 0.5)))
+        return predictor
+
+    # ------------------------------------------------------------------ prediction
+
+    def _blend_knn(self, sequences: list[str], neural: np.ndarray) -> np.ndarray:
+        """Seven-compartment probabilities: (1 - w) · neural + w · kNN-SW transfer from the training miRNAs."""
+        from .alignment import sw_similarity
+        from .sequence_training import knn_transfer
+
+        ref_seqs, ref_labels, k, weight = self.knn_reference
+        unique = sorted(set(sequences))
+        transfer = {}
+        for start in range(0, len(unique), 256):
+            chunk = unique[start : start + 256]
+            for seq, row in zip(chunk, knn_transfer(sw_similarity(chunk, ref_seqs), ref_labels, k)):
+                transfer[seq] = row
+        knn = np.stack([transfer[s] for s in sequences]) if sequences else np.zeros((0, 7))
+        return ((1.0 - weight) * neural.astype(np.float64) + weight * knn).astype(np.float32)
+
+    def _nearest(self, sequences: list[str], top: int = 5, progress=None) -> list[pd.DataFrame]:
+        """Top-``top`` known network miRNAs by normalised SW similarity (ties: network order)."""
+        from .alignment import sw_similarity
+
+        if not self.ref_sequences:
+            return [pd.DataFrame(columns=["name", "similarity"]) for _ in sequences]
+        unique = sorted(set(sequences))
+        names = np.array(self.ref_names)
+        by_seq = {}
+        for start in range(0, len(unique), 256):
+            chunk = unique[start : start + 256]
+            sims = sw_similarity(chunk, self.ref_sequences)
+            for row, seq in enumerate(chunk):
+                order = np.lexsort((np.arange(len(names)), -sims[row]))[:top]
+                by_seq[seq] = pd.DataFrame({"name": names[order], "similarity": sims[row, order]})
+            if progress is not None:
+                progress(len(chunk))
+        return [by_seq[s].copy() for s in sequences]
+
+    def predict(self, records, sequence_only: bool = False, batch_size: int = 256,
+                progress: bool = False) -> PredictionResult:
+        """Predict localization for records (or FASTA text, parsed without a record limit).
+
+        Parameters
+        ----------
+        records : list of SequenceRecord, or str
+        sequence_only : bool
+            Skip the network lookup (the seven compartments then always come from the sequence model).
+        batch_size : int
+            Sequences per forward pass (results do not depend on it).
+        progress : bool
+            Show a tqdm progress bar (the CLI turns it on for large inputs).
+        """
+        if isinstance(records, (str, bytes)):
+            records = parse_fasta(records)
+        records = list(records)
+        notices = [r.notice for r in records if r.notice]
+        seqs = [r.sequence for r in records]
+        ids = [r.id for r in records]
+        threads = torch.get_num_threads()
+        torch.set_num_threads(self.threads)  # fixed: small models, and robust on a busy machine
+        try:
+            return self._predict(records, notices, seqs, ids, sequence_only, batch_size, progress)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _predict(self, records, notices, seqs, ids, sequence_only, batch_size, progress) -> PredictionResult:
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            lookups = len(set(seqs)) if self.ref_sequences else 0
+            bar = tqdm(total=2 * len(seqs) + lookups, unit="seq", desc="predicting", file=sys.stderr)
+        tick = bar.update if bar is not None else None
+        cache: dict = {}
+        binary = self.binary.predict(seqs, batch_size=batch_size, progress=tick, lm_cache=cache)
+        seven = self.sevencomp.predict(seqs, batch_size=batch_size, progress=tick, lm_cache=cache)
+        del cache
+        if self.knn_reference is not None:
+            seven.probabilities = self._blend_knn(seqs, seven.probabilities)
+        p_intra = binary.probabilities[:, 0].astype(np.float64)
+        seq_probs = pd.DataFrame(seven.probabilities.astype(np.float64), index=pd.Index(ids, name="id"),
+                                 columns=list(COMPARTMENTS))
+
+        lookup = not sequence_only
+        nearest_frames = self._nearest(seqs, progress=tick)
+        if bar is not None:
+            bar.close()
+        nearest: dict = {}
+        network: dict = {}
+        if lookup and self.atlas is None:
+            notices.append(self.atlas_notice or "network weights not found: sequence model only")
+        if not self.ref_sequences:
+            notices.append("no known miRNAs available (no network atlas and no shared data): "
+                           "nearest known miRNAs are not reported")
+        rows = []
+        for i, rec in enumerate(records):
+            probs7 = seven.probabilities[i].astype(np.float64)
+            source = "sequence model"
+            known = ""
+            near_name, near_sim = "", np.nan
+            if nearest_frames:
+                frame = nearest_frames[i]
+                nearest[rec.id] = frame
+                if len(frame):
+                    near_name, near_sim = str(frame["name"].iloc[0]), float(frame["similarity"].iloc[0])
+            if near_name and near_sim >= NETWORK_MATCH_SIMILARITY:
+                known = near_name  # (near-)identical to a network miRNA, whether or not its prediction is used
+            if lookup and self.atlas is not None and known:
+                j = self._atlas_index.get(near_name)
+                if j is not None:
+                    labelled = bool(self.atlas.labelled[j])
+                    match = NetworkMatch(
+                        name=near_name, similarity=near_sim,
+                        probabilities=np.asarray(self.atlas.probabilities[j], dtype=np.float64),
+                        out_of_fold=bool(self.atlas.out_of_fold[j]),
+                        labels=np.asarray(self.atlas.labels[j]) if labelled else None,
+                        modality_attention=np.asarray(self.atlas.modality_attention[j], dtype=np.float64))
+                    network[rec.id] = match
+                    probs7 = match.probabilities
+                    source = "network model (out-of-fold)" if match.out_of_fold else "network model"
+            rows.append([rec.id, rec.sequence, len(rec.sequence), 1.0 - p_intra[i], p_intra[i],
+                         "intracellular" if p_intra[i] >= 0.5 else "extracellular", *probs7, source, known,
+                         near_name, near_sim])
+        table = pd.DataFrame(rows, columns=CSV_COLUMNS)
+        provenance = {
+            "binary_model": f"TextCNN-BiLSTM-attention ensemble of {len(self.binary.models)} (RNALoc-LM train.tsv)",
+            "sevencomp_model": f"TextCNN-BiLSTM-attention ensemble of {len(self.sevencomp.models)} "
+                               "(labelled network miRNAs)",
+            "sevencomp_knn_blend": self.knn_reference[3] if self.knn_reference is not None else 0.0,
+            "encoders": list(self.binary.cfg.encoders),
+            "language_model": "own RNA LM (weights/lm)",
+            "sequence_manifest_sha256": _sha(self.weights_root / "sequence" / "manifest.json"),
+            "lm_manifest_sha256": _sha(self.weights_root / "lm" / "manifest.json"),
+            "network_manifest_sha256": _sha(self.weights_root / "network" / "manifest.json")
+            if self.atlas is not None else "",
+            "device": str(self.device),
+            "network_lookup": bool(lookup and self.atlas is not None),
+            "reference_sequences": self.ref_source,
+            "network_match_similarity": NETWORK_MATCH_SIMILARITY,
+        }
+        return PredictionResult(
+            table=table, records=records,
+            attention={rec.id: binary.attention[i] for i, rec in enumerate(records)},
+            attention_7comp={rec.id: seven.attention[i] for i, rec in enumerate(records)},
+            sequence_probabilities=seq_probs, network=network, nearest=nearest,
+            provenance=provenance, notices=notices)
+
+
+def _sha(path: Path) -> str:
+    from .data import file_sha256
+
+    return file_sha256(path) if path.is_file() else ""
+
+
+def _neutralise(value):
+    if isinstance(value, str) and value.startswith(_INJECTION_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_csv(result, path_or_buffer=None):
+    """Write the prediction table with exactly :data:`CSV_COLUMNS`, neutralising CSV injection.
+
+    Text cells starting with ``=``, ``+``, ``-`` or ``@`` get a leading ``'``.
+
+    Parameters
+    ----------
+    result : PredictionResult or pandas.DataFrame
+    path_or_buffer : path or file-like, optional
+        Where to write; when omitted the CSV text is returned.
+    """
+    table = result.table if isinstance(result, PredictionResult) else result
+    table = table.loc[:, CSV_COLUMNS].copy()
+    for column in table.columns:
+        if table[column].dtype == object:
+            table[column] = table[column].map(_neutralise)
+    text = table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    if path_or_buffer is None:
+        return text
+    if isinstance(path_or_buffer, (str, Path)):
+        Path(path_or_buffer).write_text(text)
+    else:
+        path_or_buffer.write(text)
+    return None
+
+
+def cli_predict(argv: list[str]) -> int:
+    """``python -m mirloc_core predict INPUT.fa --out OUT.csv [--sequence-only] [--device cpu|cuda]``."""
+    from .sequences import InputError
+
+    parser = argparse.ArgumentParser(prog="python -m mirloc_core predict",
+                                     description="Predict the localization of every sequence in a FASTA file.")
+    parser.add_argument("input", help="FASTA file ('-' for standard input)")
+    parser.add_argument("--out", required=True, help="output CSV ('-' for standard output)")
+    parser.add_argument("--sequence-only", action="store_true", help="skip the network-model lookup")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default=None)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--weights", default=None, help="weights root (default: weights/)")
+    args = parser.parse_args(argv)
+    try:
+        if args.input == "-":
+            text = sys.stdin.read()
+        else:
+            text = Path(args.input).read_bytes()
+        records = _parse_any_size(text)
+    except (InputError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from .artifacts import ArtifactError
+
+    try:
+        predictor = Predictor.load(args.weights, device=args.device)
+    except (ArtifactError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = predictor.predict(records, sequence_only=args.sequence_only, batch_size=args.batch_size,
+                               progress=len(records) > 100)
+    for notice in dict.fromkeys(result.notices):
+        print(f"note: {notice}", file=sys.stderr)
+    if args.out == "-":
+        write_csv(result, sys.stdout)
+    else:
+        write_csv(result, args.out)
+        print(f"wrote {len(result.table)} predictions to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _parse_any_size(text) -> list:
+    """Parse FASTA of any size: the app's 1 MB input limit is for pasted text, so large files go in chunks."""
+    from .sequences import MAX_INPUT_BYTES
+
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8-sig")
+    if len(text.encode("utf-8")) <= MAX_INPUT_BYTES:
+        return parse_fasta(text)
+    records: list = []
+    chunk: list[str] = []
+    size = 0
+    for line in io.StringIO(text):
+        if line.startswith(">") and size > MAX_INPUT_BYTES // 2:
+            records.extend(parse_fasta("".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line.encode("utf-8"))
+    if chunk:
+        records.extend(parse_fasta("".join(chunk)))
+    return _unique_ids(records)
+
+
+def _unique_ids(records: list) -> list:
+    seen: dict = {}
+    out = []
+    for rec in records:
+        rid = rec.id
+        if rid in seen:
+            seen[rid] += 1
+            new = f"{rid}_{seen[rid]}"
+            while new in seen:
+                seen[rid] += 1
+                new = f"{rid}_{seen[rid]}"
+            rec = SequenceRecord(new, rec.description, rec.sequence, f"duplicate id '{rid}' renamed to '{new}'")
+            rid = new
+        seen.setdefault(rid, 1)
+        out.append(rec)
+    return out

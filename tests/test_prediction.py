@@ -1,0 +1,169 @@
+"""The predictor: contract of the result, determinism, CSV writer, missing data or weights."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mirloc_core.artifacts import ArtifactError
+from mirloc_core.config import COMPARTMENTS
+from mirloc_core.prediction import CSV_COLUMNS, PredictionResult, Predictor, write_csv
+from mirloc_core.sequences import SequenceRecord, to_fasta
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    return Predictor.load(device="cpu")
+
+
+@pytest.fixture(scope="module")
+def ten(shared_data):
+    from mirloc_core import data
+
+    matures = data.load_mirbase("mature", "hsa")
+    hairpins = data.load_mirbase("hairpin", "hsa")
+    pairs = list(matures.items())[100:106] + list(hairpins.items())[200:204]
+    return [SequenceRecord(n, n, s) for n, s in pairs]
+
+
+def test_result_follows_the_contract(predictor, ten):
+    result = predictor.predict(ten)
+    assert isinstance(result, PredictionResult)
+    table = result.table
+    assert list(table.columns) == CSV_COLUMNS
+    assert table["id"].tolist() == [r.id for r in ten]
+    assert table["length"].tolist() == [len(r.sequence) for r in ten]
+    probs = table[[c for c in CSV_COLUMNS if c.startswith("p_")]].to_numpy(dtype=float)
+    assert np.all((probs >= 0) & (probs <= 1))
+    np.testing.assert_allclose(table["p_extracellular"] + table["p_intracellular"], 1.0)
+    assert set(table["call"]) <= {"extracellular", "intracellular"}
+    assert list(result.sequence_probabilities.columns) == list(COMPARTMENTS)
+    assert list(result.sequence_probabilities.index) == [r.id for r in ten]
+    for rec in ten:
+        for att in (result.attention[rec.id], result.attention_7comp[rec.id]):
+            assert att.shape == (len(rec.sequence),)
+            assert att.sum() == pytest.approx(1.0, abs=1e-9)
+        near = result.nearest[rec.id]
+        assert list(near.columns) == ["name", "similarity"] and len(near) == 5
+        assert near["similarity"].is_monotonic_decreasing
+    assert result.provenance["device"] == "cpu"
+    assert len(result.provenance["sequence_manifest_sha256"]) == 64
+
+
+def test_length_drives_the_binary_call(predictor, ten):
+    table = predictor.predict(ten).table
+    short = table["length"] <= 30
+    # mature miRNAs (≤30 nt) are mostly extracellular in train.tsv, precursors mostly intracellular
+    assert table.loc[short, "p_intracellular"].mean() < table.loc[~short, "p_intracellular"].mean()
+
+
+def test_same_input_gives_bit_identical_output_whatever_the_batch(predictor, ten):
+    together = predictor.predict(ten)
+    again = predictor.predict(ten)
+    pd.testing.assert_frame_equal(together.table, again.table)
+    shuffled = predictor.predict(list(reversed(ten)), batch_size=3)
+    for i, rec in enumerate(ten):
+        alone = predictor.predict([rec])
+        pd.testing.assert_frame_equal(alone.table.reset_index(drop=True),
+                                      together.table.iloc[[i]].reset_index(drop=True), check_exact=True)
+        row = shuffled.table.set_index("id").loc[rec.id]
+        assert row["p_intracellular"] == together.table.iloc[i]["p_intracellular"]
+        assert np.array_equal(alone.attention[rec.id], together.attention[rec.id])
+        assert np.array_equal(alone.attention_7comp[rec.id], together.attention_7comp[rec.id])
+
+
+def test_fasta_text_input_and_sequence_only(predictor, ten):
+    result = predictor.predict(to_fasta(ten[:2]) + to_fasta(ten[:1]), sequence_only=True)
+    assert result.table["id"].tolist() == [ten[0].id, ten[1].id, ten[0].id + "_2"]
+    assert any("renamed" in n for n in result.notices)
+    assert result.network == {}
+    assert result.provenance["network_lookup"] is False
+    assert set(result.table["source"]) == {"sequence model"}
+    np.testing.assert_array_equal(result.table[[f"p_{k}" for k in ("cytoplasm", "exosome")]].to_numpy(),
+                                  result.sequence_probabilities.iloc[:, :2].to_numpy())
+
+
+def test_network_lookup_or_notice(predictor, name_map):
+    row = name_map[name_map["source"] == "hairpin"].iloc[0]
+    result = predictor.predict([SequenceRecord("q", "q", row["sequence"])])
+    if predictor.atlas is None:
+        assert any("network weights not found" in n for n in result.notices)
+        assert result.network == {}
+        assert result.table.loc[0, "source"] == "sequence model"
+    else:
+        match = result.network["q"]
+        assert match.similarity >= 0.95 and match.probabilities.shape == (7,)
+        assert result.table.loc[0, "source"].startswith("network model")
+    assert result.table.loc[0, "nearest_similarity"] == pytest.approx(1.0)
+
+
+def test_write_csv_exact_columns_and_injection_neutralised(predictor, ten):
+    result = predictor.predict([SequenceRecord("=HYPERLINK(\"x\")", "d", ten[0].sequence),
+                                SequenceRecord("@cmd", "d", ten[1].sequence)], sequence_only=True)
+    text = write_csv(result)
+    frame = pd.read_csv(io.StringIO(text), keep_default_na=False)
+    assert list(frame.columns) == CSV_COLUMNS
+    assert frame["id"].tolist() == ["'=HYPERLINK(\"x\")", "'@cmd"]
+    for prefix in ("=", "+", "-", "@"):
+        assert not any(str(v).startswith(prefix) for v in frame.to_numpy().ravel() if isinstance(v, str))
+    buffer = io.StringIO()
+    assert write_csv(result.table, buffer) is None
+    assert buffer.getvalue() == text
+
+
+def test_works_without_shared_data(tmp_path, monkeypatch, ten):
+    monkeypatch.setenv("MIRLOC_DATA", str(tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    pred = Predictor.load(device="cpu")
+    result = pred.predict(ten[:2])
+    assert len(result.table) == 2
+    if pred.atlas is None:
+        assert result.nearest == {} or all(len(f) == 0 for f in result.nearest.values())
+        assert any("no known miRNAs available" in n for n in result.notices)
+        assert result.table["nearest_known_mirna"].tolist() == ["", ""]
+    else:
+        assert pred.ref_source == "network atlas" and len(result.nearest[ten[0].id]) == 5
+
+
+def test_corrupt_or_missing_weights_raise(tmp_path):
+    from mirloc_core.config import weights_dir
+
+    shutil.copytree(weights_dir() / "sequence", tmp_path / "sequence")
+    shutil.copytree(weights_dir() / "lm", tmp_path / "lm")
+    Predictor.load(tmp_path, device="cpu")
+    target = tmp_path / "sequence" / "binary.safetensors"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match="does not match its sha256"):
+        Predictor.load(tmp_path, device="cpu")
+    shutil.rmtree(tmp_path / "lm")
+    with pytest.raises(ArtifactError, match="missing"):
+        Predictor.load(tmp_path, device="cpu")
+
+
+def test_knn_blend_reference_is_used_when_released(tmp_path, ten):
+    import json
+
+    from mirloc_core.artifacts import write_manifest
+    from mirloc_core.config import weights_dir
+    from mirloc_core.prediction import KNN_REFERENCE_FILE
+
+    shutil.copytree(weights_dir() / "sequence", tmp_path / "sequence")
+    shutil.copytree(weights_dir() / "lm", tmp_path / "lm")
+    (tmp_path / "sequence" / KNN_REFERENCE_FILE).unlink(missing_ok=True)
+    write_manifest(tmp_path / "sequence", "test", command="test")
+    plain = Predictor.load(tmp_path, device="cpu").predict(ten[:2], sequence_only=True)
+    labels = [[1, 0, 0, 0, 0, 0, 1], [0, 1, 1, 1, 1, 1, 0]]
+    (tmp_path / "sequence" / KNN_REFERENCE_FILE).write_text(json.dumps(
+        {"k": 1, "weight": 0.5, "sequences": [ten[0].sequence, ten[1].sequence], "labels": labels}))
+    write_manifest(tmp_path / "sequence", "test", command="test")
+    blended = Predictor.load(tmp_path, device="cpu").predict(ten[:2], sequence_only=True)
+    cols = [c for c in CSV_COLUMNS if c.startswith("p_")][2:]
+    expected = (0.5 * plain.table[cols].to_numpy() + 0.5 * np.array(labels)).astype(np.float32)
+    np.testing.assert_allclose(blended.table[cols].to_numpy(), expected, rtol=1e-6)
+    pd.testing.assert_series_equal(blended.table["p_intracellular"], plain.table["p_intracellular"])

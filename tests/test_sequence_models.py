@@ -1,0 +1,119 @@
+"""The TextCNN → BiLSTM → attention model: attention per nucleotide, padding invariance, ensembles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from mirloc_core.encoders import LMConfig, RNALanguageModel, tokenize
+from mirloc_core.sequence_models import (
+    ModelConfig,
+    SequenceEnsemble,
+    SequenceLocalizer,
+    _conv_same,
+    global_dim,
+    global_features,
+    length_groups,
+)
+
+SEQS = ["UGAGGUAGUAGGUUGUAUAGUU", "CUAUACAAUCUACUGUCUUUC",
+        "UGGGAUGAGGUAGUAGGUUGUAUAGUUUUAGGGUCACACCCACCACUGGGAGAUAACUAUACAAUCUACUGUCUUUCCUA"]
+
+
+def _model(n_outputs=1, encoders=("onehot", "kmer", "lm"), seed=0):
+    torch.manual_seed(seed)
+    cfg = ModelConfig(n_outputs=n_outputs, encoders=encoders, lm_dim=16, cnn_channels=8, lstm_hidden=8,
+                      heads=2, attn_dim=8, mlp_hidden=8)
+    model = SequenceLocalizer(cfg).eval()
+    model.set_global_scaling(global_features(SEQS, cfg.globals))
+    return model
+
+
+def _lm():
+    torch.manual_seed(0)
+    return RNALanguageModel(LMConfig(dim=16, layers=1, heads=2, ff=32)).eval()
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Small models: one thread is fastest, and immune to a busy machine (restored afterwards)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_conv_same_matches_torch_padding_same():
+    torch.manual_seed(0)
+    x = torch.randn(2, 11, 5)
+    for k in (3, 4, 5):
+        conv = torch.nn.Conv1d(5, 3, k, padding="same")
+        expected = conv(x.transpose(1, 2)).transpose(1, 2)
+        torch.testing.assert_close(_conv_same(x, conv), expected, atol=1e-5, rtol=1e-5)
+
+
+def test_attention_per_nucleotide_sums_to_one_with_sequence_length():
+    ens = SequenceEnsemble([_model(seed=0), _model(seed=1)], _lm())
+    out = ens.predict(SEQS)
+    assert out.probabilities.shape == (3, 1)
+    assert np.all((out.probabilities >= 0) & (out.probabilities <= 1))
+    for seq, att in zip(SEQS, out.attention):
+        assert att.shape == (len(seq),)
+        assert att.sum() == pytest.approx(1.0, abs=1e-9)
+        assert np.all(att >= 0)
+
+
+def test_forward_masks_padding():
+    model, lm = _model(7), _lm()
+    tokens, lengths = tokenize(SEQS)
+    with torch.no_grad():
+        logits, att = model(tokens, lengths, lm(tokens, lengths), torch.from_numpy(global_features(SEQS, model.cfg.globals)))
+        t1, l1 = tokenize(SEQS[:1])
+        alone, att1 = model(t1, l1, lm(t1, l1), torch.from_numpy(global_features(SEQS[:1], model.cfg.globals)))
+    assert logits.shape == (3, 7)
+    assert torch.all(att[0, len(SEQS[0]):] == 0)
+    torch.testing.assert_close(att.sum(1), torch.ones(3))
+    torch.testing.assert_close(logits[0], alone[0], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(att[0, : len(SEQS[0])], att1[0], atol=1e-6, rtol=1e-5)
+
+
+def test_ensemble_is_batch_independent_bit_for_bit():
+    ens = SequenceEnsemble([_model(seed=0)], _lm())
+    together = ens.predict(SEQS + ["UGAGGUAGUAGGUUGUAUAGUA"] * 3)
+    for i, seq in enumerate(SEQS):
+        alone = ens.predict([seq])
+        assert np.array_equal(alone.probabilities[0], together.probabilities[i])
+        assert np.array_equal(alone.attention[0], together.attention[i])
+
+
+def test_lm_encoder_required_when_configured():
+    model = _model()
+    tokens, lengths = tokenize(SEQS)
+    with pytest.raises(ValueError, match="lm_hidden"):
+        model(tokens, lengths, None, torch.zeros(3, global_dim(model.cfg.globals)))
+
+
+def test_onehot_only_model_needs_no_lm():
+    ens = SequenceEnsemble([_model(encoders=("onehot",))])
+    assert ens.predict(SEQS).probabilities.shape == (3, 1)
+
+
+def test_config_roundtrip_and_state_tensors():
+    model = _model(7)
+    cfg = ModelConfig.from_dict(model.cfg.to_dict())
+    assert cfg == model.cfg
+    ens = SequenceEnsemble([_model(7, seed=0), _model(7, seed=1)], _lm())
+    rebuilt = SequenceEnsemble.from_tensors({k: v.numpy() for k, v in ens.state_tensors().items()}, cfg, ens.lm)
+    assert len(rebuilt.models) == 2
+    np.testing.assert_array_equal(rebuilt.predict(SEQS).probabilities, ens.predict(SEQS).probabilities)
+
+
+def test_global_features_and_length_groups():
+    feats = global_features(SEQS, ("length", "kmerfreq"))
+    assert feats.shape == (3, 86)
+    assert feats[:, 1].tolist() == [1.0, 1.0, 0.0]
+    groups = length_groups(["A" * 5, "A" * 6, "C" * 5, "G" * 5], batch_size=2)
+    assert groups == [[0, 2], [3], [1]]
