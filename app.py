@@ -25,7 +25,10 @@ def _load_example() -> None:
 def _render_network_match(match) -> None:
     st.badge(f"Known network miRNA: {match.name}", icon=":material/hub:", color="green")
     kind = "out-of-fold (held out in 10-fold CV)" if match.out_of_fold else "from the model trained on all labelled miRNAs"
-    st.caption(f"Sequence similarity {match.similarity:.2f}. The bars show the network model's probabilities, {kind}; "
+    relation = {"near-identical": "near-identical to it",
+                "contained in": "lies inside its sequence (e.g. a mature miRNA of this precursor)",
+                "contains": "contains its sequence"}.get(match.relation, match.relation)
+    st.caption(f"The query {relation}; normalised similarity {match.similarity:.2f}. The bars show the network model's probabilities, {kind}; "
                "the diamonds the sequence model's.")
     if match.labels is not None:
         known = [c for c, v in zip(COMPARTMENTS, np.asarray(match.labels)) if v]

@@ -29,6 +29,7 @@ CSV_COLUMNS = ["id", "sequence", "length", "p_extracellular", "p_intracellular",
                "p_mitochondrion", "source", "known_mirna", "nearest_known_mirna", "nearest_similarity"]
 PROB_COLUMNS = [f"p_{key}" for key in COMPARTMENT_KEYS]
 NETWORK_MATCH_SIMILARITY = 0.95
+MIN_CONTAINED_LENGTH = 18
 """A query at least this similar (normalised SW) to a network miRNA is treated as that miRNA."""
 SEQUENCE_FILES = ("binary.safetensors", "sevencomp.safetensors")
 KNN_REFERENCE_FILE = "sevencomp_reference.json"
@@ -46,6 +47,9 @@ class NetworkMatch:
     out_of_fold: bool
     labels: np.ndarray | None
     modality_attention: np.ndarray
+    relation: str = "near-identical"
+    """``near-identical`` (normalised SW ≥ 0.95), or ``contained in`` / ``contains`` when one sequence lies
+    inside the other (e.g. a mature miRNA inside the network's precursor hairpin); see :func:`known_relation`."""
 
 
 @dataclass
@@ -94,6 +98,31 @@ def _reference_sequences(atlas) -> tuple[list[str], list[str], str]:
         except DataMissingError:
             pass
     return [], [], ""
+
+
+def known_relation(similarity: np.ndarray, contained: np.ndarray, query_length: int, ref_lengths,
+                   names) -> tuple[str, float, str] | None:
+    """Which known network miRNA a query *is*, if any.
+
+    1. ``near-identical``: normalised SW similarity (Eq. 1) ≥ :data:`NETWORK_MATCH_SIMILARITY` — the most
+       similar such miRNA;
+    2. otherwise one sequence lies inside the other: SW score ≥ 95 % of the shorter sequence's self-score, the
+       shorter being at least :data:`MIN_CONTAINED_LENGTH` nt (a mature miRNA and its precursor hairpin, e.g.
+       hsa-miR-21-5p and the network's hsa-mir-21) — among those, the most similar by Eq. 1.
+
+    Returns ``(name, similarity, relation)`` or None.
+    """
+    best = int(np.lexsort((np.arange(len(similarity)), -similarity))[0])
+    if similarity[best] >= NETWORK_MATCH_SIMILARITY:
+        return str(names[best]), float(similarity[best]), "near-identical"
+    ref_lengths = np.asarray(ref_lengths)
+    ok = (contained >= NETWORK_MATCH_SIMILARITY) & (np.minimum(ref_lengths, query_length) >= MIN_CONTAINED_LENGTH)
+    if not ok.any():
+        return None
+    candidates = np.flatnonzero(ok)
+    j = int(candidates[np.lexsort((candidates, -similarity[candidates]))[0]])
+    relation = "contained in" if query_length < ref_lengths[j] else "contains"
+    return str(names[j]), float(similarity[j]), relation
 
 
 class Predictor:
@@ -177,24 +206,31 @@ class Predictor:
         knn = np.stack([transfer[s] for s in sequences]) if sequences else np.zeros((0, 7))
         return ((1.0 - weight) * neural.astype(np.float64) + weight * knn).astype(np.float32)
 
-    def _nearest(self, sequences: list[str], top: int = 5, progress=None) -> list[pd.DataFrame]:
-        """Top-``top`` known network miRNAs by normalised SW similarity (ties: network order)."""
-        from .alignment import sw_similarity
+    def _nearest(self, sequences: list[str], top: int = 5, progress=None) -> tuple[list[pd.DataFrame], list]:
+        """Top-``top`` known network miRNAs by normalised SW similarity (ties: network order), and per
+        sequence the known network miRNA it corresponds to, if any (see :func:`known_relation`)."""
+        from .alignment import self_scores, sw_scores
 
         if not self.ref_sequences:
-            return [pd.DataFrame(columns=["name", "similarity"]) for _ in sequences]
+            return [pd.DataFrame(columns=["name", "similarity"]) for _ in sequences], [None] * len(sequences)
         unique = sorted(set(sequences))
         names = np.array(self.ref_names)
-        by_seq = {}
+        ref_self = self_scores(self.ref_sequences)
+        by_seq, known = {}, {}
         for start in range(0, len(unique), 256):
             chunk = unique[start : start + 256]
-            sims = sw_similarity(chunk, self.ref_sequences)
+            raw = sw_scores(chunk, self.ref_sequences)
+            query_self = self_scores(chunk)
+            sims = np.clip(raw / np.sqrt(np.outer(query_self, ref_self)), 0.0, 1.0)
+            contained = raw / np.minimum(query_self[:, None], ref_self[None, :])
             for row, seq in enumerate(chunk):
                 order = np.lexsort((np.arange(len(names)), -sims[row]))[:top]
                 by_seq[seq] = pd.DataFrame({"name": names[order], "similarity": sims[row, order]})
+                known[seq] = known_relation(sims[row], contained[row], len(seq),
+                                            [len(t) for t in self.ref_sequences], names)
             if progress is not None:
                 progress(len(chunk))
-        return [by_seq[s].copy() for s in sequences]
+        return [by_seq[s].copy() for s in sequences], [known[s] for s in sequences]
 
     def predict(self, records, sequence_only: bool = False, batch_size: int = 256,
                 progress: bool = False) -> PredictionResult:
@@ -242,7 +278,7 @@ class Predictor:
                                  columns=list(COMPARTMENTS))
 
         lookup = not sequence_only
-        nearest_frames = self._nearest(seqs, progress=tick)
+        nearest_frames, known_hits = self._nearest(seqs, progress=tick)
         if bar is not None:
             bar.close()
         nearest: dict = {}
@@ -263,14 +299,15 @@ class Predictor:
                 nearest[rec.id] = frame
                 if len(frame):
                     near_name, near_sim = str(frame["name"].iloc[0]), float(frame["similarity"].iloc[0])
-            if near_name and near_sim >= NETWORK_MATCH_SIMILARITY:
-                known = near_name  # (near-)identical to a network miRNA, whether or not its prediction is used
+            hit = known_hits[i] if known_hits else None
+            if hit is not None:
+                known = hit[0]  # a known network miRNA, whether or not its prediction is used
             if lookup and self.atlas is not None and known:
-                j = self._atlas_index.get(near_name)
+                j = self._atlas_index.get(known)
                 if j is not None:
                     labelled = bool(self.atlas.labelled[j])
                     match = NetworkMatch(
-                        name=near_name, similarity=near_sim,
+                        name=known, similarity=hit[1], relation=hit[2],
                         probabilities=np.asarray(self.atlas.probabilities[j], dtype=np.float64),
                         out_of_fold=bool(self.atlas.out_of_fold[j]),
                         labels=np.asarray(self.atlas.labels[j]) if labelled else None,

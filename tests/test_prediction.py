@@ -101,6 +101,21 @@ def test_network_lookup_or_notice(predictor, name_map):
     assert result.table.loc[0, "nearest_similarity"] == pytest.approx(1.0)
 
 
+def test_mature_miRNA_is_matched_to_its_network_precursor(predictor, shared_data):
+    from mirloc_core import data
+
+    mature = data.load_mirbase("mature", "hsa")["hsa-miR-21-5p"]
+    shuffled = "".join(sorted(mature))  # same composition, no containment
+    result = predictor.predict([SequenceRecord("m21", "m21", mature), SequenceRecord("x", "x", shuffled)])
+    assert result.table.loc[0, "known_mirna"] == "hsa-mir-21"
+    assert result.table.loc[1, "known_mirna"] == ""
+    if predictor.atlas is not None:
+        match = result.network["m21"]
+        assert match.name == "hsa-mir-21" and match.relation == "contained in" and match.similarity < 0.95
+        assert result.table.loc[0, "source"].startswith("network model")
+        assert "x" not in result.network
+
+
 def test_write_csv_exact_columns_and_injection_neutralised(predictor, ten):
     result = predictor.predict([SequenceRecord("=HYPERLINK(\"x\")", "d", ten[0].sequence),
                                 SequenceRecord("@cmd", "d", ten[1].sequence)], sequence_only=True)
