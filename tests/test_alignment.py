@@ -1,0 +1,26 @@
+"""Normalised Smith–Waterman similarity (GTMALoc Eq. 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mirloc_core import alignment
+
+
+def test_hand_checked_pairs():
+    # match +2, mismatch -3: "CCCC" is the best local alignment (8) of two 8-mers (self score 16 each).
+    assert np.isclose(alignment.sw_similarity(["AAAACCCC"], ["CCCCGGGG"])[0, 0], 8 / 16)
+    # one central mismatch over 10 nt: 9 * 2 - 3 = 15, normalised by sqrt(20 * 20).
+    assert np.isclose(alignment.sw_similarity(["ACGUACGUAC"], ["ACGUUCGUAC"])[0, 0], 15 / 20)
+    assert np.isclose(alignment.sw_scores(["ACGUACGUAC"], ["ACGUUCGUAC"])[0, 0], 15)
+
+
+def test_matrix_symmetric_unit_diagonal(name_map):
+    seqs = [s for s in name_map["sequence"] if s][:60]
+    sim = alignment.sw_similarity_matrix(seqs)
+    assert sim.shape == (60, 60)
+    assert np.allclose(sim, sim.T)
+    assert np.allclose(np.diag(sim), 1.0)
+    assert sim.min() >= 0 and sim.max() <= 1
+    # agrees with the rectangular version
+    assert np.allclose(alignment.sw_similarity(seqs[:5], seqs), sim[:5])
