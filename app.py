@@ -79,7 +79,8 @@ def _render_result(result) -> None:
     from mirloc_core.prediction import write_csv
 
     st.download_button("Download CSV", data=write_csv(result), file_name="mirloc_predictions.csv",
-                       mime="text/csv", key="download_csv", icon=":material/download:")
+                       mime="text/csv", key="download_csv", icon=":material/download:",
+                       on_click="ignore")  # no rerun: a rerun can drop the file while the browser fetches it
     shown = table[["id", "length", "call", "p_intracellular"] + ui.PROBABILITY_COLUMNS + ["known_mirna",
                                                                                           "nearest_known_mirna"]]
     config = {c: ui.probability_column(c.removeprefix("p_").replace("_", " ")) for c in ui.PROBABILITY_COLUMNS}

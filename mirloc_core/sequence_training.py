@@ -636,8 +636,10 @@ def _fmt(entry: dict) -> str:
 def benchmark_markdown(result: dict) -> str:
     """The ``sequence`` section of docs/benchmarks.md, generated from the JSON result."""
     lines = ["## Sequence models (`python -m mirloc_core benchmark sequence`)", "",
-             f"Command: `{result['command']}` — {result['date']}, {result['machine']['cores']} cores, "
+             f"Last run: `{result['command']}` — {result['date']}, {result['machine']['cores']} cores, "
              f"{result['machine']['torch_threads']} torch thread(s).", "",
+             *[f"- {section}: `{ran['command']}` ({ran['date']})"
+               for section, ran in result.get("section_commands", {}).items()], "",
              "### Extracellular vs intracellular (RNALoc-LM train.tsv, 5-fold stratified CV, mean ± std over "
              "repeats)", "",
              "| model | repeats × seeds | stratum | ACC | macro-F1 | macro-P | macro-R | AUC |",
@@ -766,6 +768,11 @@ def cli_benchmark(argv: list[str]) -> int:
             speed["rnafm_not_measured"] = f"{type(exc).__name__}: {exc}"
         speed["note"] = args.note or f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
         result["speed"] = speed
+    ran = {"command": result["command"], "date": result["date"]}
+    sections = result.setdefault("section_commands", {})
+    for section in ("binary", "ablations", "sevencomp", "speed"):
+        if section not in args.skip:
+            sections[section] = ran
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=1) + "\n")
     update_doc_section(REPO_ROOT / "docs" / "benchmarks.md", "sequence", benchmark_markdown(result))

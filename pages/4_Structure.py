@@ -36,4 +36,4 @@ if chosen is not None:
                    "(2.8 Å rise, 32.7° twist), loops on arcs. Colour: attention (white → red). Drag to rotate, "
                    "scroll to zoom. 3Dmol.js is served by the app itself (works offline).")
         st.download_button("Download the model (PDB)", pdb, file_name="mirloc_coarse_model.pdb",
-                           mime="chemical/x-pdb", key="download_pdb")
+                           mime="chemical/x-pdb", key="download_pdb", on_click="ignore")
