@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from . import encoders
+from .config import get_device
 from .encoders import LMConfig, RNALanguageModel, mask_for_mlm, mlm_loss, tokenize
 
 
@@ -79,6 +80,10 @@ def _token_batches(seqs: list[str], tokens_per_batch: int, rng: np.random.Genera
 
 
 @torch.no_grad()
+def _model_device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
 def evaluate_lm(model: RNALanguageModel, seqs: list[str], seed: int = 123, max_len: int = 128) -> dict:
     """Masked-LM loss and accuracy on ``seqs`` (fixed masking seed)."""
     model.eval()
@@ -88,6 +93,7 @@ def evaluate_lm(model: RNALanguageModel, seqs: list[str], seed: int = 123, max_l
     for batch in _token_batches([_crop(s, max_len, rng) for s in seqs], 8192, rng):
         tokens, lengths = tokenize(batch)
         inputs, targets = mask_for_mlm(tokens, lengths, gen)
+        inputs, targets, lengths = (t.to(_model_device(model)) for t in (inputs, targets, lengths))
         logits = model.mlm_logits(inputs, lengths)
         chosen = targets != -100
         n = int(chosen.sum())
@@ -110,7 +116,7 @@ def pretrain_lm(train: list[str], val: list[str] | None = None, cfg: LMConfig | 
     """
     torch.manual_seed(seed)
     cfg = cfg or LMConfig()
-    model = RNALanguageModel(cfg)
+    model = RNALanguageModel(cfg).to(get_device())
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
@@ -128,6 +134,7 @@ def pretrain_lm(train: list[str], val: list[str] | None = None, cfg: LMConfig | 
         for batch in _token_batches([_crop(s, cfg.max_train_len, rng) for s in train], tokens_per_batch, rng):
             tokens, lengths = tokenize(batch)
             inputs, targets = mask_for_mlm(tokens, lengths, gen)
+            inputs, targets, lengths = (t.to(_model_device(model)) for t in (inputs, targets, lengths))
             loss = mlm_loss(model, inputs, targets, lengths)
             opt.zero_grad()
             loss.backward()
@@ -153,7 +160,7 @@ def pretrain_lm(train: list[str], val: list[str] | None = None, cfg: LMConfig | 
     model.eval()
     if val:
         history["final_val"] = evaluate_lm(model, val)
-    return model, history
+    return model.cpu(), history
 
 
 def cli_train_lm(argv: list[str]) -> int:
@@ -257,6 +264,8 @@ def fit_model(cfg, inputs: _Inputs, train_idx: np.ndarray, targets: np.ndarray, 
     rng = np.random.default_rng(seed)
     model = SequenceLocalizer(cfg)
     model.set_global_scaling(inputs.glob[train_idx])
+    device = get_device()
+    model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     lengths = np.array([len(s) for s in inputs.sequences])
     y = torch.from_numpy(np.asarray(targets, dtype=np.float32))
@@ -265,15 +274,15 @@ def fit_model(cfg, inputs: _Inputs, train_idx: np.ndarray, targets: np.ndarray, 
     model.train()
     for _ in range(epochs):
         for idx in _batches(train_idx, lengths, batch_size, rng):
-            tokens, lens, hidden, glob = inputs.batch(idx)
-            logits, _ = model(tokens, lens, hidden, glob)
-            loss = F.binary_cross_entropy_with_logits(logits, y[idx])
+            batch = [t.to(device) if t is not None else None for t in inputs.batch(idx)]
+            logits, _ = model(*batch)
+            loss = F.binary_cross_entropy_with_logits(logits, y[idx].to(device))
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
     model.eval()
-    return model
+    return model.cpu()
 
 
 @torch.no_grad()

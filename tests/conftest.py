@@ -39,3 +39,14 @@ def name_map(shared_data):
     from mirloc_core import data
 
     return data.map_names_to_sequences()
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Small models: one thread is fastest, and immune to a busy machine (restored afterwards)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -19,14 +19,8 @@ from mirloc_core.encoders import (
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Small models: one thread is fastest, and immune to a busy machine (restored afterwards)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _threads(one_torch_thread):
+    """Every test here runs with one torch thread (see conftest)."""
 
 
 def test_tokenize_pads_and_maps_t_to_u():

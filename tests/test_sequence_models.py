@@ -36,14 +36,8 @@ def _lm():
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Small models: one thread is fastest, and immune to a busy machine (restored afterwards)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _threads(one_torch_thread):
+    """Every test here runs with one torch thread (see conftest)."""
 
 
 def test_conv_same_matches_torch_padding_same():

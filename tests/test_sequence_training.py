@@ -10,14 +10,8 @@ from mirloc_core.sequence_models import ModelConfig
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Small models: one thread is fastest, and immune to a busy machine (restored afterwards)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _threads(one_torch_thread):
+    """Every test here runs with one torch thread (see conftest)."""
 
 
 def test_length_rule_baseline_on_train_tsv(shared_data):
