@@ -75,14 +75,19 @@ def _streamlit_server() -> bool:
 
 def get_predictor():
     """The :class:`~mirloc_core.prediction.Predictor`, or ``(None, message)`` when it cannot be loaded."""
+    return _guarded(lambda: _load_predictor(_weights_key()), "The prediction models")
+
+
+def _guarded(load, what: str):
+    """``(load(), None)``, or ``(None, message)`` when a missing or corrupt artefact stops it (never a traceback)."""
     from mirloc_core.artifacts import ArtifactError
 
     try:
-        return _load_predictor(_weights_key()), None
+        return load(), None
     except ArtifactError as exc:
-        return None, f"The prediction models could not be loaded: {exc}"
+        return None, f"{what} could not be loaded: {exc}"
     except (ImportError, FileNotFoundError, OSError, ValueError, KeyError) as exc:
-        return None, f"The prediction models could not be loaded ({type(exc).__name__}: {exc})."
+        return None, f"{what} could not be loaded ({type(exc).__name__}: {exc})."
 
 
 @st.cache_resource(show_spinner="Loading the network atlas…")
@@ -94,17 +99,10 @@ def _load_atlas(weights_dir: str):
 
 def get_atlas():
     """The network atlas (``weights/network``; the predictor's when it is loaded), or ``(None, message)``."""
-    from mirloc_core.artifacts import ArtifactError
-
     predictor, _ = get_predictor()
     if predictor is not None and getattr(predictor, "atlas", None) is not None:
         return predictor.atlas, None
-    try:
-        return _load_atlas(_weights_key()), None
-    except ArtifactError as exc:
-        return None, f"The network atlas could not be loaded: {exc}"
-    except (ImportError, FileNotFoundError, OSError, ValueError, KeyError) as exc:
-        return None, f"The network atlas could not be loaded ({type(exc).__name__}: {exc})."
+    return _guarded(lambda: _load_atlas(_weights_key()), "The network atlas")
 
 
 @st.cache_resource(show_spinner="Loading the network data…")

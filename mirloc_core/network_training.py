@@ -164,6 +164,18 @@ def name_type_features() -> np.ndarray:
     return np.hstack([onehot, length]).astype(np.float32)
 
 
+def timed_features(cfg, timings: dict) -> dict:
+    """Build (or read from the cache) both similarity graphs and the feature sets, timing each stage."""
+    from .networks import functional_similarity, sequence_similarity
+
+    for name, build in (("sequence_similarity_s", sequence_similarity),
+                        ("functional_similarity_s", functional_similarity)):
+        start = time.perf_counter()
+        build()
+        timings[name] = round(time.perf_counter() - start, 2)
+    return feature_sets(cfg, timings)
+
+
 def feature_sets(cfg: PipelineConfig, timings: dict | None = None) -> dict[float, dict[str, np.ndarray]]:
     """Modality inputs for every candidate threshold in ``cfg.thresholds`` (or one set without the GT)."""
     thresholds = cfg.thresholds if cfg.use_graph_transformer else (cfg.thresholds[0],)
@@ -714,7 +726,7 @@ def benchmark(cfg: PipelineConfig, repeats: int = 5, quick: bool = False, compar
     """
     from .artifacts import command_line, merge_summary
     from .data import load_network
-    from .networks import functional_similarity, sequence_similarity
+    from .networks import sequence_similarity
 
     command = command_line()
     t0 = time.perf_counter()
@@ -725,13 +737,7 @@ def benchmark(cfg: PipelineConfig, repeats: int = 5, quick: bool = False, compar
     out_path = config.results_dir() / "network_cv.json"
     previous = json.loads(out_path.read_text()) if out_path.is_file() else {}
 
-    start = time.perf_counter()
-    sequence_similarity()
-    timings["sequence_similarity_s"] = round(time.perf_counter() - start, 2)
-    start = time.perf_counter()
-    functional_similarity()
-    timings["functional_similarity_s"] = round(time.perf_counter() - start, 2)
-    sets = feature_sets(cfg, timings)
+    sets = timed_features(cfg, timings)
     sets_lab = labelled_sets(sets, idx)
     folds10 = fold_indices(len(idx), 10, 42)
     main = _run_cv(sets_lab, y, folds10, cfg)
@@ -980,15 +986,8 @@ def cold_pipeline(cfg: PipelineConfig) -> dict:
         try:
             stages: dict = {}
             t0 = time.perf_counter()
-            from .networks import functional_similarity, sequence_similarity
 
-            s = time.perf_counter()
-            sequence_similarity()
-            stages["sequence_similarity_s"] = round(time.perf_counter() - s, 2)
-            s = time.perf_counter()
-            functional_similarity()
-            stages["functional_similarity_s"] = round(time.perf_counter() - s, 2)
-            sets = feature_sets(cfg, stages)
+            sets = timed_features(cfg, stages)
             net = load_network()
             idx = net.labelled_index
             s = time.perf_counter()

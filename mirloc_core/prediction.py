@@ -22,7 +22,7 @@ import pandas as pd
 import torch
 
 from .config import COMPARTMENT_KEYS, COMPARTMENTS, get_device, weights_dir as default_weights_dir
-from .sequences import SequenceRecord, parse_fasta
+from .sequences import make_ids_unique, parse_fasta
 
 CSV_COLUMNS = ["id", "sequence", "length", "p_extracellular", "p_intracellular", "call", "p_cytoplasm",
                "p_exosome", "p_nucleolus", "p_nucleus", "p_extracellular_vesicle", "p_microvesicle",
@@ -441,22 +441,4 @@ def _parse_any_size(text) -> list:
         size += len(line.encode("utf-8"))
     if chunk:
         records.extend(parse_fasta("".join(chunk)))
-    return _unique_ids(records)
-
-
-def _unique_ids(records: list) -> list:
-    seen: dict = {}
-    out = []
-    for rec in records:
-        rid = rec.id
-        if rid in seen:
-            seen[rid] += 1
-            new = f"{rid}_{seen[rid]}"
-            while new in seen:
-                seen[rid] += 1
-                new = f"{rid}_{seen[rid]}"
-            rec = SequenceRecord(new, rec.description, rec.sequence, f"duplicate id '{rid}' renamed to '{new}'")
-            rid = new
-        seen.setdefault(rid, 1)
-        out.append(rec)
-    return out
+    return make_ids_unique(records)

@@ -185,27 +185,34 @@ def parse_fasta(text: str | bytes, max_records: int | None = None) -> list[Seque
         raise InputError(f"{n_headers} records given; at most {max_records} are accepted per submission")
 
     records: list[SequenceRecord] = []
-    seen: dict[str, int] = {}
     for number, entry in enumerate(SeqIO.parse(io.StringIO("\n".join(lines)), "fasta"), start=1):
         description = _clean_header(entry.description)
         rid = _clean_header(entry.id) or f"sequence_{number}"
         sequence = normalise_sequence(str(entry.seq), record=rid if entry.id else f"#{number} (no name)")
-        notice = ""
-        if not entry.id:
-            notice = f"record #{number} had no name; it is called '{rid}'"
+        notice = "" if entry.id else f"record #{number} had no name; it is called '{rid}'"
+        records.append(SequenceRecord(rid, description, sequence, notice))
+    if not records:
+        raise InputError("no FASTA records found")
+    return make_ids_unique(records)
+
+
+def make_ids_unique(records: list[SequenceRecord]) -> list[SequenceRecord]:
+    """Rename repeated ids to ``id_2``, ``id_3``… (skipping names already taken); renamed records carry a notice."""
+    seen: dict[str, int] = {}
+    out = []
+    for rec in records:
+        rid = rec.id
         if rid in seen:
             seen[rid] += 1
             new_id = f"{rid}_{seen[rid]}"
             while new_id in seen:
                 seen[rid] += 1
                 new_id = f"{rid}_{seen[rid]}"
-            notice = f"duplicate id '{rid}' renamed to '{new_id}'"
+            rec = SequenceRecord(new_id, rec.description, rec.sequence, f"duplicate id '{rid}' renamed to '{new_id}'")
             rid = new_id
         seen.setdefault(rid, 1)
-        records.append(SequenceRecord(rid, description, sequence, notice))
-    if not records:
-        raise InputError("no FASTA records found")
-    return records
+        out.append(rec)
+    return out
 
 
 def one_hot(sequence: str) -> np.ndarray:
