@@ -20,7 +20,6 @@ import functools
 import json
 import math
 from dataclasses import asdict, dataclass
-from itertools import product
 from pathlib import Path
 
 import numpy as np
@@ -102,22 +101,30 @@ class KmerEmbedding(nn.Module):
         return self.embedding(kmer_tokens(tokens, self.k))
 
 
+_BASE_CODES = np.full(256, -1, dtype=np.int64)
+_BASE_CODES[np.frombuffer(b"ACGU", dtype=np.uint8)] = np.arange(4)
+
+
 def kmer_frequencies(sequences: list[str], ks: tuple[int, ...] = (1, 2, 3)) -> np.ndarray:
-    """Normalised k-mer frequency profile of each sequence, concatenated over ``ks`` (84 columns for 1–3)."""
-    blocks = []
-    for k in ks:
-        index = {"".join(p): i for i, p in enumerate(product("ACGU", repeat=k))}
-        mat = np.zeros((len(sequences), len(index)), dtype=np.float32)
-        for row, seq in enumerate(sequences):
-            seq = seq.upper().replace("T", "U")
-            for j in range(len(seq) - k + 1):
-                col = index.get(seq[j : j + k])
-                if col is not None:
-                    mat[row, col] += 1
-            total = mat[row].sum()
-            if total:
-                mat[row] /= total
-        blocks.append(mat)
+    """Normalised k-mer frequency profile of each sequence, concatenated over ``ks`` (84 columns for 1–3).
+
+    Sequences are upper-cased with T read as U; k-mers holding any other character are not counted.
+    """
+    blocks = [np.zeros((len(sequences), 4**k), dtype=np.float32) for k in ks]
+    for row, seq in enumerate(sequences):
+        text = seq.upper().replace("T", "U").encode("ascii", "replace")
+        codes = _BASE_CODES[np.frombuffer(text, dtype=np.uint8)]
+        for mat, k in zip(blocks, ks):
+            n = len(codes) - k + 1
+            if n <= 0:
+                continue
+            ids, ok = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+            for offset in range(k):  # k-mer id in itertools.product("ACGU", repeat=k) order
+                part = codes[offset : offset + n]
+                ids, ok = ids * 4 + part, ok & (part >= 0)
+            counts = np.bincount(ids[ok], minlength=4**k).astype(np.float32)
+            total = counts.sum()
+            mat[row] = counts / total if total else counts
     return np.concatenate(blocks, axis=1)
 
 

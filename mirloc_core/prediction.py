@@ -5,8 +5,8 @@ and, when present, the network atlas (``weights/network/``, through
 :func:`mirloc_core.network_training.load_atlas`). :meth:`Predictor.predict` returns a
 :class:`PredictionResult`; :func:`write_csv` writes its table (the app's download uses the same writer).
 
-Determinism: models run in eval mode, sequences are batched by exact length (no padding), and the
-per-sequence computation does not depend on the other sequences of the input.
+Determinism: models run in eval mode and in float64 with results rounded to float32, padding is masked, and
+the per-sequence computation does not depend on the other sequences of the input.
 """
 
 from __future__ import annotations
@@ -144,7 +144,6 @@ class Predictor:
         self.ref_names, self.ref_sequences, self.ref_source = _reference_sequences(atlas)
         self._atlas_index = {name: i for i, name in enumerate(atlas.names)} if atlas is not None else {}
         self.knn_reference = None
-        """(sequences, labels, k, weight) when the released seven-compartment model blends in kNN-SW transfer."""
         self.threads = 1
         """torch CPU threads used while predicting (restored afterwards)."""
 
@@ -189,48 +188,106 @@ class Predictor:
                                        int(ref.get("k", 10)), float(ref.get("weight", 0.5)))
         return predictor
 
+    @property
+    def knn_reference(self):
+        """(sequences, labels, k, weight) when the released seven-compartment model blends in kNN-SW transfer."""
+        return self._knn_reference
+
+    @knn_reference.setter
+    def knn_reference(self, value) -> None:
+        from .alignment import self_scores
+
+        self._knn_reference = value
+        knn_seqs = list(value[0]) if value is not None else []
+        # every distinct sequence of the two reference sets, aligned once per query (see _lookup)
+        self._targets = list(dict.fromkeys([*self.ref_sequences, *knn_seqs]))
+        column = {seq: j for j, seq in enumerate(self._targets)}
+        self._ref_columns = np.array([column[seq] for seq in self.ref_sequences], dtype=np.intp)
+        self._knn_columns = np.array([column[seq] for seq in knn_seqs], dtype=np.intp)
+        self._ref_self = self_scores(self.ref_sequences)
+        self._ref_lengths = np.array([len(seq) for seq in self.ref_sequences])
+        self._knn_self = self_scores(knn_seqs)
+
     # ------------------------------------------------------------------ prediction
 
-    def _blend_knn(self, sequences: list[str], neural: np.ndarray) -> np.ndarray:
-        """Seven-compartment probabilities: (1 - w) · neural + w · kNN-SW transfer from the training miRNAs."""
-        from .alignment import sw_similarity
+    def _lookup(self, sequences: list[str], top: int = 5, progress=None, nearest: bool = True,
+                knn: bool = True) -> tuple[dict, dict, dict]:
+        """One SW pass of the distinct ``sequences`` against the known network miRNAs and the kNN reference.
+
+        Each distinct reference sequence is aligned once per query and its scores serve both sets.
+
+        Parameters
+        ----------
+        sequences : list of str
+        top : int
+            Nearest known miRNAs kept per sequence.
+        progress : callable, optional
+            Receives the number of distinct sequences done after each chunk (when ``nearest`` runs).
+        nearest, knn : bool
+            Compute the nearest known miRNAs / the kNN-SW transfer (each only when its reference exists).
+
+        Returns
+        -------
+        frames : dict
+            Sequence → its top-``top`` known network miRNAs by normalised SW similarity (ties: network order).
+        known : dict
+            Sequence → the known network miRNA it corresponds to, or None (see :func:`known_relation`).
+        transfer : dict
+            Sequence → its kNN-SW transfer row (see :func:`mirloc_core.sequence_training.knn_transfer`).
+        """
+        from .alignment import self_scores, sw_scores
         from .sequence_training import knn_transfer
 
-        ref_seqs, ref_labels, k, weight = self.knn_reference
+        nearest = nearest and bool(self.ref_sequences)
+        knn = knn and self.knn_reference is not None
+        frames, known, transfer = {}, {}, {}
+        if not (nearest or knn):
+            return frames, known, transfer
         unique = sorted(set(sequences))
-        transfer = {}
+        names = np.array(self.ref_names)
         for start in range(0, len(unique), 256):
             chunk = unique[start : start + 256]
-            for seq, row in zip(chunk, knn_transfer(sw_similarity(chunk, ref_seqs), ref_labels, k)):
-                transfer[seq] = row
+            raw = sw_scores(chunk, self._targets)
+            query_self = self_scores(chunk)
+            if knn:
+                _, labels, k, _ = self.knn_reference
+                norm = np.sqrt(np.outer(query_self, self._knn_self))
+                sims = np.clip(raw[:, self._knn_columns] / np.maximum(norm, 1e-12), 0.0, 1.0)
+                transfer.update(zip(chunk, knn_transfer(sims, labels, k)))
+            if nearest:
+                ref_raw = raw[:, self._ref_columns]
+                sims = np.clip(ref_raw / np.sqrt(np.outer(query_self, self._ref_self)), 0.0, 1.0)
+                contained = ref_raw / np.minimum(query_self[:, None], self._ref_self[None, :])
+                for row, seq in enumerate(chunk):
+                    order = np.lexsort((np.arange(len(names)), -sims[row]))[:top]
+                    frames[seq] = pd.DataFrame({"name": names[order], "similarity": sims[row, order]})
+                    known[seq] = known_relation(sims[row], contained[row], len(seq), self._ref_lengths, names)
+                if progress is not None:
+                    progress(len(chunk))
+        return frames, known, transfer
+
+    def _blend_knn(self, sequences: list[str], neural: np.ndarray, transfer: dict | None = None) -> np.ndarray:
+        """Seven-compartment probabilities: (1 - w) · neural + w · kNN-SW transfer from the training miRNAs.
+
+        ``transfer`` (sequence → row, from :meth:`_lookup`) is computed when not given.
+        """
+        weight = self.knn_reference[3]
+        if transfer is None:
+            transfer = self._lookup(sequences, nearest=False)[2]
         knn = np.stack([transfer[s] for s in sequences]) if sequences else np.zeros((0, 7))
         return ((1.0 - weight) * neural.astype(np.float64) + weight * knn).astype(np.float32)
 
     def _nearest(self, sequences: list[str], top: int = 5, progress=None) -> tuple[list[pd.DataFrame], list]:
         """Top-``top`` known network miRNAs by normalised SW similarity (ties: network order), and per
         sequence the known network miRNA it corresponds to, if any (see :func:`known_relation`)."""
-        from .alignment import self_scores, sw_scores
+        frames, known, _ = self._lookup(sequences, top, progress, knn=False)
+        return self._per_record(sequences, frames, known)
 
+    def _per_record(self, sequences: list[str], frames: dict, known: dict) -> tuple[list[pd.DataFrame], list]:
+        """:meth:`_lookup`'s nearest-known results in input order (one frame copy per record)."""
         if not self.ref_sequences:
             return [pd.DataFrame(columns=["name", "similarity"]) for _ in sequences], [None] * len(sequences)
-        unique = sorted(set(sequences))
-        names = np.array(self.ref_names)
-        ref_self = self_scores(self.ref_sequences)
-        by_seq, known = {}, {}
-        for start in range(0, len(unique), 256):
-            chunk = unique[start : start + 256]
-            raw = sw_scores(chunk, self.ref_sequences)
-            query_self = self_scores(chunk)
-            sims = np.clip(raw / np.sqrt(np.outer(query_self, ref_self)), 0.0, 1.0)
-            contained = raw / np.minimum(query_self[:, None], ref_self[None, :])
-            for row, seq in enumerate(chunk):
-                order = np.lexsort((np.arange(len(names)), -sims[row]))[:top]
-                by_seq[seq] = pd.DataFrame({"name": names[order], "similarity": sims[row, order]})
-                known[seq] = known_relation(sims[row], contained[row], len(seq),
-                                            [len(t) for t in self.ref_sequences], names)
-            if progress is not None:
-                progress(len(chunk))
-        return [by_seq[s].copy() for s in sequences], [known[s] for s in sequences]
+        return [frames[s].copy() for s in sequences], [known[s] for s in sequences]
 
     def predict(self, records, sequence_only: bool = False, batch_size: int = 256,
                 progress: bool = False) -> PredictionResult:
@@ -271,14 +328,15 @@ class Predictor:
         binary = self.binary.predict(seqs, batch_size=batch_size, progress=tick, lm_cache=cache)
         seven = self.sevencomp.predict(seqs, batch_size=batch_size, progress=tick, lm_cache=cache)
         del cache
+        frames, known_by_seq, transfer = self._lookup(seqs, progress=tick)  # one SW pass for both uses
         if self.knn_reference is not None:
-            seven.probabilities = self._blend_knn(seqs, seven.probabilities)
+            seven.probabilities = self._blend_knn(seqs, seven.probabilities, transfer)
         p_intra = binary.probabilities[:, 0].astype(np.float64)
         seq_probs = pd.DataFrame(seven.probabilities.astype(np.float64), index=pd.Index(ids, name="id"),
                                  columns=list(COMPARTMENTS))
 
         lookup = not sequence_only
-        nearest_frames, known_hits = self._nearest(seqs, progress=tick)
+        nearest_frames, known_hits = self._per_record(seqs, frames, known_by_seq)
         if bar is not None:
             bar.close()
         nearest: dict = {}

@@ -146,18 +146,34 @@ def random_rnafm(**overrides):
     return RnaFmModel(RnaFmConfig(**overrides), add_pooling_layer=False).eval()
 
 
-def rnafm_encoder_seconds(sequences: list[str], repeats: int = 3) -> dict:
-    """Warm CPU time of RNA-FM's encoder alone (random weights, full size) on ``sequences`` (median)."""
+def rnafm_encoder_seconds(sequences: list[str], repeats: int = 3, threads: int | None = None) -> dict:
+    """Warm CPU time of RNA-FM's encoder alone (random weights, full size) on ``sequences`` (median).
+
+    Parameters
+    ----------
+    sequences : list of str
+    repeats : int
+        Timed runs after one warm-up.
+    threads : int, optional
+        torch CPU threads while timing (restored afterwards), e.g. :attr:`Predictor.threads` so that both are
+        timed alike; default: the current setting.
+    """
     if not is_available():
         raise PretrainedUnavailable("the optional package 'multimolecule' is not installed")
     encoder = PretrainedEncoder(random_rnafm()).to(torch.device("cpu"))
-    encoder.embed(sequences)  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        encoder.embed(sequences)
-        times.append(time.perf_counter() - start)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads or before)
+    try:
+        encoder.embed(sequences)  # warm-up
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            encoder.embed(sequences)
+            times.append(time.perf_counter() - start)
+        used = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
     n_params = sum(p.numel() for p in encoder.parameters())
     return {"rnafm_encoder10_seconds": round(float(np.median(times)), 4), "rnafm_parameters": int(n_params),
             "rnafm_architecture": "multimolecule RnaFmModel, 12 layers, 640-d, 20 heads, random init",
-            "rnafm_batch": "one padded batch of all sequences"}
+            "rnafm_batch": "one padded batch of all sequences", "rnafm_torch_threads": used}

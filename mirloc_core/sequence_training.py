@@ -616,6 +616,7 @@ def speed_benchmark(predictor, log=print) -> dict:
         predictor._nearest(seqs)
         stages["nearest"].append(time.perf_counter() - t0)
     out = {"predict10_seconds": round(float(np.median(stages["total"])), 4),
+           "predict10_torch_threads": predictor.threads,
            "predict10_stages_median_seconds": {k: round(float(np.median(v)), 4) for k, v in stages.items()},
            "predict10_note": "5 human matures + 5 hairpins; Predictor.predict end to end, incl. the nearest-known "
                              "SW lookup and the kNN-SW blend (stages: binary includes the shared LM)"}
@@ -632,8 +633,8 @@ def speed_benchmark(predictor, log=print) -> dict:
                                                  "sevencomp": round(total - t_bin, 2)},
                 "mirbase_batch_note": "all miRBase 22 matures through both neural sequence ensembles (float64, "
                                       "batch 512, LM shared); the SW-based parts (nearest known miRNAs and the "
-                                      "kNN-SW term of the seven-compartment blend, ~4 ms per sequence each) are "
-                                      "not included"})
+                                      "kNN-SW term of the seven-compartment blend: one SW pass, ~3 ms per "
+                                      "sequence) are not included"})
     log(f"  all {len(everything)} matures: {total:.1f}s")
     return out
 
@@ -769,7 +770,7 @@ def cli_benchmark(argv: list[str]) -> int:
         try:
             from .pretrained import rnafm_encoder_seconds
 
-            rnafm = rnafm_encoder_seconds([r for r in _ten_sequences()])
+            rnafm = rnafm_encoder_seconds([r for r in _ten_sequences()], threads=predictor.threads)
             speed.update(rnafm)
             speed["rnafm_ratio"] = round(rnafm["rnafm_encoder10_seconds"] / speed["predict10_seconds"], 1)
         except Exception as exc:  # optional dependency: record why it was not measured

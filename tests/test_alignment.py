@@ -24,3 +24,13 @@ def test_matrix_symmetric_unit_diagonal(name_map):
     assert sim.min() >= 0 and sim.max() <= 1
     # agrees with the rectangular version
     assert np.allclose(alignment.sw_similarity(seqs[:5], seqs), sim[:5])
+
+
+def test_scores_equal_the_profile_kernel(name_map):
+    import parasail
+
+    seqs = [s for s in name_map["sequence"] if s][:40]
+    matrix = parasail.matrix_create("ACGU", alignment.MATCH, alignment.MISMATCH)
+    expected = [[parasail.sw_striped_profile_16(parasail.profile_create_16(q, matrix), t, alignment.GAP_OPEN,
+                                                alignment.GAP_EXTEND).score for t in seqs] for q in seqs[:8]]
+    assert np.array_equal(alignment.sw_scores(seqs[:8], seqs), np.array(expected, dtype=np.float64))

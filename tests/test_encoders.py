@@ -59,6 +59,16 @@ def test_kmer_frequencies():
     assert freq[1, 0] == 1.0 and freq[1, 4] == 1.0 and freq[1, 20] == 1.0
 
 
+def test_kmer_frequencies_read_t_as_u_and_skip_other_characters():
+    freq = kmer_frequencies(["acgTN", "", "A"])
+    np.testing.assert_array_equal(freq[0, :4], [0.25] * 4)
+    ac, cg, gu = 4 + 1, 4 + 6, 4 + 11  # 2-mers: UN is not counted
+    assert freq[0, [ac, cg, gu]].tolist() == pytest.approx([1 / 3] * 3) and freq[0, 4:20].sum() == pytest.approx(1)
+    acg, cgu = 20 + 6, 20 + 27
+    assert freq[0, [acg, cgu]].tolist() == [0.5, 0.5] and freq[0, 20:].sum() == 1.0
+    assert not freq[1].any() and freq[2, 0] == 1.0 and not freq[2, 4:].any()
+
+
 def test_lm_hidden_shape_and_padding_invariance():
     torch.manual_seed(0)
     lm = RNALanguageModel(LMConfig(dim=32, layers=2, heads=4, ff=64)).eval()

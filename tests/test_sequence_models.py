@@ -15,16 +15,17 @@ from mirloc_core.sequence_models import (
     global_dim,
     global_features,
     length_groups,
+    padded_batches,
 )
 
 SEQS = ["UGAGGUAGUAGGUUGUAUAGUU", "CUAUACAAUCUACUGUCUUUC",
         "UGGGAUGAGGUAGUAGGUUGUAUAGUUUUAGGGUCACACCCACCACUGGGAGAUAACUAUACAAUCUACUGUCUUUCCUA"]
 
 
-def _model(n_outputs=1, encoders=("onehot", "kmer", "lm"), seed=0):
+def _model(n_outputs=1, encoders=("onehot", "kmer", "lm"), seed=0, globals_=("length", "kmerfreq")):
     torch.manual_seed(seed)
-    cfg = ModelConfig(n_outputs=n_outputs, encoders=encoders, lm_dim=16, cnn_channels=8, lstm_hidden=8,
-                      heads=2, attn_dim=8, mlp_hidden=8)
+    cfg = ModelConfig(n_outputs=n_outputs, encoders=encoders, globals=globals_, lm_dim=16, cnn_channels=8,
+                      lstm_hidden=8, heads=2, attn_dim=8, mlp_hidden=8)
     model = SequenceLocalizer(cfg).eval()
     model.set_global_scaling(global_features(SEQS, cfg.globals))
     return model
@@ -111,3 +112,28 @@ def test_global_features_and_length_groups():
     assert feats[:, 1].tolist() == [1.0, 1.0, 0.0]
     groups = length_groups(["A" * 5, "A" * 6, "C" * 5, "G" * 5], batch_size=2)
     assert groups == [[0, 2], [3], [1]]
+
+
+def test_padded_batches_sort_by_length_and_keep_lengths_close():
+    seqs = ["A" * 20, "A" * 80, "A" * 22, "A" * 21, "A" * 90, "A" * 26]
+    assert padded_batches(seqs, batch_size=2) == [[0, 3], [2, 5], [1, 4]]
+    assert padded_batches(seqs, batch_size=10) == [[0, 3, 2], [5], [1, 4]]  # 26 > 1.25 * 20
+    assert padded_batches([], batch_size=4) == []
+
+
+@pytest.mark.parametrize("n_outputs, encoders, globals_", [
+    (1, ("onehot", "kmer", "lm"), ("length", "kmerfreq")), (7, ("onehot",), ()), (3, ("kmer", "lm"), ("length",))])
+def test_stacked_members_match_each_member(n_outputs, encoders, globals_):
+    models = [_model(n_outputs, encoders, seed, globals_) for seed in (0, 1, 2)]
+    ens = SequenceEnsemble(models, _lm() if "lm" in encoders else None)  # float64, as at inference
+    seqs = SEQS + ["ACGUAGCUAGCUAGCAUCGAUCG", "GGCUAGCUUAGC"]
+    tokens, lengths = tokenize(seqs)  # padded: five lengths in one batch
+    with torch.no_grad():
+        hidden = ens.lm(tokens, lengths) if ens.lm is not None else None
+        glob = torch.from_numpy(global_features(seqs, ens.cfg.globals)).double()
+        logits, att = ens.stacked(tokens, lengths, hidden, glob)
+        assert logits.shape == (3, len(seqs), n_outputs) and att.shape == (3, *tokens.shape)
+        for i, model in enumerate(models):
+            expected_logits, expected_att = model(tokens, lengths, hidden, glob)
+            torch.testing.assert_close(logits[i], expected_logits, rtol=0, atol=1e-12)
+            torch.testing.assert_close(att[i], expected_att, rtol=0, atol=1e-12)
