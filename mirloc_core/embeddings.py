@@ -43,11 +43,29 @@ def _workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+def _seeded_walks(graph, num_walks: int, walk_length: int) -> list:
+    """``graph.simulate_walks`` on one numba thread, so that ``random_state`` makes the walks reproducible.
+
+    pecanpy seeds numba's random generator once, in the calling thread, before a ``prange`` loop; with several
+    numba threads the walks then come from unseeded per-thread generators and differ from run to run (and the
+    ``workers`` argument is ignored). One thread costs a few seconds on these graphs and makes a rerun of the
+    pipeline give bit-identical embeddings.
+    """
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        return graph.simulate_walks(num_walks, walk_length)
+    finally:
+        numba.set_num_threads(previous)
+
+
 def pecanpy_embedding(adjacency: sp.csr_matrix, settings: Node2VecSettings) -> np.ndarray:
     """node2vec embedding of every node of a (symmetric, weighted) graph with pecanpy ``SparseOTF``.
 
-    Isolated nodes get a zero vector. Walks are seeded (``settings.seed``); word2vec uses one worker
-    so that the result is reproducible.
+    Isolated nodes get a zero vector. Walks are seeded (``settings.seed``) and run on one numba thread, and
+    word2vec uses one worker, so that the result is bit-reproducible.
     """
     from gensim.models import Word2Vec
     from pecanpy.pecanpy import SparseOTF
@@ -60,7 +78,7 @@ def pecanpy_embedding(adjacency: sp.csr_matrix, settings: Node2VecSettings) -> n
     graph.indptr = adjacency.indptr.astype(np.uint32)
     graph.indices = adjacency.indices.astype(np.uint32)
     graph.data = adjacency.data.astype(np.float32)
-    walks = graph.simulate_walks(settings.num_walks, settings.walk_length)
+    walks = _seeded_walks(graph, settings.num_walks, settings.walk_length)
     walks = [w for w in walks if len(w) > 1]
     model = Word2Vec(walks, vector_size=settings.dim, window=settings.window, sg=1, min_count=0, workers=1,
                      epochs=settings.epochs, seed=settings.seed)
@@ -97,7 +115,8 @@ def node2vec_embedding(adjacency: sp.csr_matrix, settings: Node2VecSettings, nam
     adjacency = sp.csr_matrix(adjacency)
     adjacency.sort_indices()
     inputs = (adjacency.indptr, adjacency.indices, adjacency.data.astype(np.float64))
-    emb = cached_array(f"emb-{name}", asdict(settings), inputs, lambda: pecanpy_embedding(adjacency, settings))
+    params = {**asdict(settings), "walks": "seeded-single-thread"}  # older caches held unseeded walks
+    emb = cached_array(f"emb-{name}", params, inputs, lambda: pecanpy_embedding(adjacency, settings))
     return emb[:rows] if rows is not None else emb
 
 

@@ -52,6 +52,9 @@ st.markdown(
   localization labels. A score that only counts a miRNA's associations — no biology — already ranks compartments
   well above chance; the benchmarks report it as a baseline (look for `study_bias` in the tables above), and a model is
   only interesting by its margin over it.
+* **Names (seven compartments).** A network miRNA's name alone — its miRBase number (≈ discovery order), hairpin
+  vs mature, copy suffix — also ranks compartments well (look for `name_only`). The network model uses these
+  name features; its ablation `without_name_features` shows how much of its score they carry.
 * **Length rule (binary).** In RNALoc-LM's data, precursors are mostly intracellular and mature miRNAs mostly
   extracellular, so "≤ 30 nt ⇒ extracellular" is a strong baseline (look for `length_rule` in the tables above).
 * **Label sparsity.** Mitochondrion, nucleolus and microvesicle have few positives: their AUPRs are noisy.

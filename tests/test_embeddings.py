@@ -30,3 +30,14 @@ def test_pecanpy_embedding_reflects_graph(tmp_path, monkeypatch, network):
     # cached on disk and read back identically
     assert len(list((tmp_path / "networks").glob("emb-test-drug-*.npy"))) == 1
     assert np.array_equal(embeddings.node2vec_embedding(graph, settings, "test-drug"), emb)
+
+
+def test_pecanpy_embedding_is_reproducible(network):
+    """Same seed ⇒ bit-identical embedding (pecanpy alone seeds only the calling numba thread)."""
+    graph = networks.bipartite_graph("drug")
+    settings = embeddings.Node2VecSettings(dim=8, walk_length=8, num_walks=3, window=3, seed=3)
+    first = embeddings.pecanpy_embedding(graph, settings)
+    assert np.array_equal(embeddings.pecanpy_embedding(graph, settings), first)
+    other = embeddings.pecanpy_embedding(graph, embeddings.Node2VecSettings(dim=8, walk_length=8, num_walks=3,
+                                                                          window=3, seed=4))
+    assert not np.array_equal(other, first)
