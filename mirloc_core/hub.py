@@ -43,10 +43,13 @@ DATA_FILES = (
     "network1041/mRNA_localization.txt",
     "mirbase22/hsa_hairpin.fa",
     "mirbase22/hsa_mature.fa",
+    "mirbase22/hairpin.fa.gz",
+    "mirbase22/mature.fa.gz",
     "case_studies/gtmaloc_table5.tsv",
     "motifs/known_localization_motifs.tsv",
 )
-"""Data files the app's network pages read; a data snapshot missing any of them is refused."""
+"""Data files the app reads (network pages; all-species miRBase for the conservation features); a data
+snapshot missing any of them is refused."""
 
 
 @dataclass

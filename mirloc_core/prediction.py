@@ -144,6 +144,8 @@ class Predictor:
         self.ref_names, self.ref_sequences, self.ref_source = _reference_sequences(atlas)
         self._atlas_index = {name: i for i, name in enumerate(atlas.names)} if atlas is not None else {}
         self.knn_reference = None
+        self.conservation = None
+        """(head arrays, weight) of the released conservation head, or None (see :mod:`.conservation`)."""
         self.threads = 1
         """torch CPU threads used while predicting (restored afterwards)."""
 
@@ -164,6 +166,7 @@ class Predictor:
             When the sequence or LM weights are missing or corrupt.
         """
         from .artifacts import load_tensors, verify_manifest
+        from .conservation import HEAD_FILE
         from .encoders import load_lm
         from .sequence_models import ModelConfig, SequenceEnsemble
 
@@ -186,7 +189,25 @@ class Predictor:
             ref = json.loads(reference.read_text())
             predictor.knn_reference = (list(ref["sequences"]), np.asarray(ref["labels"], dtype=np.float64),
                                        int(ref.get("k", 10)), float(ref.get("weight", 0.5)))
+        head = root / "sequence" / HEAD_FILE
+        if head.is_file() and HEAD_FILE in manifest.get("files", {}):
+            arrays, meta = load_tensors(head)
+            predictor.conservation = (arrays, float(meta.get("weight", 0.0)))
         return predictor
+
+    def _blend_conservation(self, sequences: list[str], probabilities: np.ndarray) -> tuple[np.ndarray, float]:
+        """Seven-compartment probabilities with the conservation head blended in, and the weight applied.
+
+        The weight is 0 (probabilities unchanged) when no head was released or when miRBase 22 is not in the
+        data directory (the features need it); :meth:`predict` then adds a notice.
+        """
+        from . import conservation
+
+        if self.conservation is None or not sequences or not conservation.available():
+            return probabilities, 0.0
+        head, weight = self.conservation
+        cons = conservation.predict_head(head, conservation.conservation_features(sequences))
+        return ((1.0 - weight) * probabilities.astype(np.float64) + weight * cons).astype(np.float32), weight
 
     @property
     def knn_reference(self):
@@ -331,6 +352,12 @@ class Predictor:
         frames, known_by_seq, transfer = self._lookup(seqs, progress=tick)  # one SW pass for both uses
         if self.knn_reference is not None:
             seven.probabilities = self._blend_knn(seqs, seven.probabilities, transfer)
+        seven.probabilities, conservation_weight = self._blend_conservation(seqs, seven.probabilities)
+        sequence_source = "sequence model"
+        if self.conservation is not None and conservation_weight == 0.0:
+            sequence_source = "sequence model (without conservation)"
+            notices.append("miRBase 22 is not in the data directory, so the conservation features are off: the "
+                           "seven-compartment probabilities from sequence are less accurate (see the model card)")
         p_intra = binary.probabilities[:, 0].astype(np.float64)
         seq_probs = pd.DataFrame(seven.probabilities.astype(np.float64), index=pd.Index(ids, name="id"),
                                  columns=list(COMPARTMENTS))
@@ -349,7 +376,7 @@ class Predictor:
         rows = []
         for i, rec in enumerate(records):
             probs7 = seven.probabilities[i].astype(np.float64)
-            source = "sequence model"
+            source = sequence_source
             known = ""
             near_name, near_sim = "", np.nan
             if nearest_frames:
@@ -382,6 +409,7 @@ class Predictor:
             "sevencomp_model": f"TextCNN-BiLSTM-attention ensemble of {len(self.sevencomp.models)} "
                                "(labelled network miRNAs)",
             "sevencomp_knn_blend": self.knn_reference[3] if self.knn_reference is not None else 0.0,
+            "sevencomp_conservation_weight": conservation_weight,
             "encoders": list(self.binary.cfg.encoders),
             "language_model": "own RNA LM (weights/lm)",
             "sequence_manifest_sha256": _sha(self.weights_root / "sequence" / "manifest.json"),

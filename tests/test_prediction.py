@@ -160,6 +160,11 @@ def test_works_without_shared_data(tmp_path, monkeypatch, ten):
     pred = Predictor.load(device="cpu")
     result = pred.predict(ten[:2])
     assert len(result.table) == 2
+    if pred.conservation is not None:  # its features need miRBase: off, and said so
+        assert result.provenance["sevencomp_conservation_weight"] == 0.0
+        assert any("conservation features are off" in n for n in result.notices)
+        assert set(result.table["source"]) <= {"sequence model (without conservation)", "network model",
+                                               "network model (out-of-fold)"}
     if pred.atlas is None:
         assert result.nearest == {} or all(len(f) == 0 for f in result.nearest.values())
         assert any("no known miRNAs available" in n for n in result.notices)
@@ -190,11 +195,13 @@ def test_knn_blend_reference_is_used_when_released(tmp_path, ten):
 
     from mirloc_core.artifacts import write_manifest
     from mirloc_core.config import weights_dir
+    from mirloc_core.conservation import HEAD_FILE
     from mirloc_core.prediction import KNN_REFERENCE_FILE
 
     shutil.copytree(weights_dir() / "sequence", tmp_path / "sequence")
     shutil.copytree(weights_dir() / "lm", tmp_path / "lm")
     (tmp_path / "sequence" / KNN_REFERENCE_FILE).unlink(missing_ok=True)
+    (tmp_path / "sequence" / HEAD_FILE).unlink(missing_ok=True)
     write_manifest(tmp_path / "sequence", "test", command="test")
     plain = Predictor.load(tmp_path, device="cpu").predict(ten[:2], sequence_only=True)
     labels = [[1, 0, 0, 0, 0, 0, 1], [0, 1, 1, 1, 1, 1, 0]]
@@ -206,3 +213,34 @@ def test_knn_blend_reference_is_used_when_released(tmp_path, ten):
     expected = (0.5 * plain.table[cols].to_numpy() + 0.5 * np.array(labels)).astype(np.float32)
     np.testing.assert_allclose(blended.table[cols].to_numpy(), expected, rtol=1e-6)
     pd.testing.assert_series_equal(blended.table["p_intracellular"], plain.table["p_intracellular"])
+
+
+def test_conservation_head_is_blended_when_released(tmp_path, ten):
+    from mirloc_core import conservation
+    from mirloc_core.artifacts import save_tensors, write_manifest
+    from mirloc_core.config import weights_dir
+
+    shutil.copytree(weights_dir() / "sequence", tmp_path / "sequence")
+    shutil.copytree(weights_dir() / "lm", tmp_path / "lm")
+    (tmp_path / "sequence" / conservation.HEAD_FILE).unlink(missing_ok=True)
+    write_manifest(tmp_path / "sequence", "test", command="test")
+    plain = Predictor.load(tmp_path, device="cpu").predict(ten[:3], sequence_only=True)
+    assert plain.provenance["sevencomp_conservation_weight"] == 0.0
+    # a head that ignores the features and says 0.9 everywhere: the blend is then plain·(1-w) + 0.9·w
+    n = len(conservation.FEATURES)
+    head = {"mean": np.zeros(n, np.float32), "std": np.ones(n, np.float32), "coef": np.zeros((7, n), np.float32),
+            "intercept": np.full(7, np.log(9.0), np.float32)}
+    save_tensors(tmp_path / "sequence" / conservation.HEAD_FILE, head, {"weight": 0.25})
+    write_manifest(tmp_path / "sequence", "test", command="test")
+    blended = Predictor.load(tmp_path, device="cpu").predict(ten[:3], sequence_only=True)
+    assert blended.provenance["sevencomp_conservation_weight"] == 0.25
+    cols = [c for c in CSV_COLUMNS if c.startswith("p_")][2:]
+    np.testing.assert_allclose(blended.table[cols].to_numpy(), 0.75 * plain.table[cols].to_numpy() + 0.25 * 0.9,
+                               rtol=1e-5)
+    assert set(blended.table["source"]) == {"sequence model"}
+
+
+def test_released_predictor_uses_conservation(predictor, ten):
+    result = predictor.predict(ten[:2], sequence_only=True)
+    assert predictor.conservation is not None
+    assert result.provenance["sevencomp_conservation_weight"] == predictor.conservation[1] > 0
