@@ -65,7 +65,7 @@ def _load_predictor(weights_dir: str):
 
     if os.environ.get(TORCH_THREADS_ENV) or _streamlit_server():
         torch.set_num_threads(max(1, int(os.environ.get(TORCH_THREADS_ENV, "1") or 1)))
-    return Predictor.load(weights_dir=Path(weights_dir))
+    return Predictor.load(weights_dir=Path(weights_dir)).warm()
 
 
 def _streamlit_server() -> bool:

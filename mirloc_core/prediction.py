@@ -195,6 +195,15 @@ class Predictor:
             predictor.conservation = (arrays, float(meta.get("weight", 0.0)))
         return predictor
 
+    def warm(self) -> "Predictor":
+        """Load what the first prediction would otherwise load lazily (the miRBase k-mer index of the
+        conservation head, about 1 s from the disk cache); returns ``self``. The app calls it at start-up."""
+        from . import conservation
+
+        if self.conservation is not None and conservation.available():
+            conservation.indexes()
+        return self
+
     def _blend_conservation(self, sequences: list[str], probabilities: np.ndarray) -> tuple[np.ndarray, float]:
         """Seven-compartment probabilities with the conservation head blended in, and the weight applied.
 

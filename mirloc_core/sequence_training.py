@@ -734,6 +734,15 @@ def benchmark_markdown(result: dict) -> str:
             lines.append(f"| {s['folds']}-fold {key} | {s['n']} | {s['repeats']} × {s['seeds_per_fold']} | "
                          f"{_fmt(s['auc'])} | {_fmt(s['aupr'])} | "
                          f"{s['study_bias_baseline']['auc']:.3f} / {s['study_bias_baseline']['aupr']:.3f} |")
+    versus = []
+    for key in ("random", "homology"):
+        s = result.get("sevencomp", {}).get(key)
+        if s:
+            above = {m: "above" if s[m]["mean"] > s["study_bias_baseline"][m] else "not above"
+                     for m in ("auc", "aupr")}
+            versus.append(f"- {key}: AUC {above['auc']} the study-bias baseline, AUPR {above['aupr']} it.")
+    if versus:
+        lines += ["", *versus]
     extra = [(key, s) for key in ("random", "homology") if (s := result.get("sevencomp", {}).get(key))
              and "neural_only" in s]
     if extra:
