@@ -65,8 +65,9 @@ def _load_average() -> list[float]:
 
 def _contention_note(before: list[float], after: list[float]) -> str:
     if before and max(before[0], (after or [0])[0]) > 1.0:
-        return (f"timed under contention: load average {before[0]} at the start and {(after or ['?'])[0]} at the end "
-                f"on {os.cpu_count()} cores (other jobs were running)")
+        return (f"load average {before[0]} at the start and {(after or ['?'])[0]} at the end on {os.cpu_count()} "
+                "cores (the 1-minute average counts this benchmark's own server and browser, and any job that ran "
+                "shortly before)")
     return ""
 
 
