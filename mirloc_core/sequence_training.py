@@ -16,6 +16,7 @@ Commands
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -407,6 +408,8 @@ def cli_train(argv: list[str]) -> int:
         head_path.unlink()
     bench = read_json(results_dir() / "sequence_cv.json", {}) or {}
     metrics = bench.get("summary", {})
+    (out / "model_card.md").write_text(sequence_model_card(metrics, args.knn_blend, args.conservation_weight,
+                                                           len(seqs), len(seqs7), len(seeds), args.epochs))
     write_manifest(out, "sequence-models", metrics=metrics,
                    config={"binary": {"name": "binary", **bcfg.to_dict()}, "sevencomp": scfg.to_dict(),
                            "epochs": args.epochs, "seeds": list(seeds), "lm_sha256": lm_sha,
@@ -415,6 +418,41 @@ def cli_train(argv: list[str]) -> int:
                    data=data_fingerprint(("network1041", "mirbase22", "rnaloc_lm_mirna")))
     print(f"wrote {out} ({timings})")
     return 0
+
+
+def _figure(metrics: dict, key: str) -> str:
+    value = metrics.get(key)
+    return f"{value:.3f}" if isinstance(value, (int, float)) else "not measured"
+
+
+def sequence_model_card(metrics: dict, knn_blend: float, conservation_weight: float, n_binary: int, n_seven: int,
+                        seeds: int, epochs: int) -> str:
+    """``weights/sequence/model_card.md``: what the released sequence models are, and their benchmark figures
+    (``metrics``: the summary of ``benchmarks/results/sequence_cv.json``)."""
+    f = functools.partial(_figure, metrics)
+    neural = 1 - knn_blend
+    return f"""# Sequence models (any pasted miRNA)
+
+- Encoder shared by both models: one-hot + k-mer embedding + our own small RNA language model (3 layers, width
+  64, masked-LM pretraining on all miRBase 22 hairpins and matures, no labels; `weights/lm/`), then TextCNN
+  (kernels 3/4/5) → BiLSTM → multi-head self-attention over nucleotides (its weights are the attention track and
+  the motif logos), plus log length and 1–3-mer frequencies. Ensembles of {seeds} seeds, {epochs} epochs each.
+- **Extracellular vs intracellular**: trained on RNALoc-LM's train.tsv only ({n_binary} miRNAs). 5-fold CV ACC
+  {f("seq_binary_acc_cv5")}, macro-F1 {f("seq_binary_macro_f1_cv5")}; the length rule (≤ 30 nt ⇒ extracellular)
+  scores {f("length_rule_acc_cv5")} / {f("length_rule_macro_f1_cv5")}. The call is mostly "mature vs precursor".
+- **Seven compartments**: trained on the {n_seven} labelled network miRNAs with a miRBase sequence. Output =
+  {conservation_weight:g} × a conservation head + {1 - conservation_weight:g} × ({neural:g} × the neural model +
+  {knn_blend:g} × the labels of the 10 most Smith–Waterman-similar training miRNAs). The conservation head
+  (`conservation.safetensors`) is a logistic regression on how many other species in miRBase 22 share the
+  sequence's k-mers; it needs miRBase in the data directory at prediction time and is skipped, with a notice,
+  without it. 10-fold CV AUC {f("seq_7comp_auc_10fold")} (AUPR {f("seq_7comp_aupr_10fold")}); homology-aware
+  folds AUC {f("seq_7comp_auc_homology")}. Conserved miRNAs are the long-known, well-studied ones, so much of
+  this is study bias seen through sequence (the benchmark reports the rank correlation and the study-bias
+  baseline).
+- Speed on 2 CPU cores (seconds): 10 sequences {f("predict10_seconds")}; all miRBase 22 matures
+  {f("mirbase_batch_seconds")}.
+- Full tables, baselines and commands: `docs/benchmarks.md`, `benchmarks/results/sequence_cv.json`.
+"""
 
 
 # --------------------------------------------------------------------------- benchmark

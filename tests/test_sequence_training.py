@@ -90,3 +90,21 @@ def test_knn_transfer_weights_by_similarity():
     out = st.knn_transfer(sim, labels, k=2)
     np.testing.assert_allclose(out[0], [1.0, 0.5 / 1.4], rtol=1e-6)
     assert np.all((out >= 0) & (out <= 1))
+
+
+def test_released_sequence_model_card_matches_the_benchmark():
+    import json
+
+    from mirloc_core.config import results_dir, weights_dir
+    from mirloc_core.sequence_training import sequence_model_card
+
+    folder = weights_dir() / "sequence"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert {"model_card.md", "conservation.safetensors"} <= set(manifest["files"])
+    card = (folder / "model_card.md").read_text()
+    summary = json.loads((results_dir() / "summary.json").read_text())
+    for key in ("seq_binary_acc_cv5", "length_rule_acc_cv5", "seq_7comp_auc_10fold", "seq_7comp_auc_homology"):
+        assert f"{summary[key]:.3f}" in card, key
+    assert f"{manifest['config']['conservation_weight']:g} × a conservation head" in card
+    empty = sequence_model_card({}, 0.5, 0.0, 10, 10, 1, 1)
+    assert empty.count("not measured") == 9 and "0 × a conservation head" in empty  # no figure invented
