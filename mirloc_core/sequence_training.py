@@ -593,17 +593,15 @@ def sevencomp_cv(lm, split: str = "random", repeats: int = 1, folds: int = 10, s
     alone, the model without conservation, and the study-bias baseline are reported too.
     """
     from scipy.stats import spearmanr
-
-    from .conservation import conservation_features, fit_head, predict_head
-
-    knn_blend = SEVEN_KNN_BLEND if knn_blend is None else knn_blend
-    w_cons = SEVEN_CONSERVATION_WEIGHT if conservation_weight is None else conservation_weight
     from sklearn.model_selection import GroupKFold, KFold
 
+    from .alignment import sw_similarity_matrix
+    from .conservation import conservation_features, fit_head, predict_head
     from .data import load_network
     from .sequence_models import ModelConfig
 
-    from .alignment import sw_similarity_matrix
+    knn_blend = SEVEN_KNN_BLEND if knn_blend is None else knn_blend
+    w_cons = SEVEN_CONSERVATION_WEIGHT if conservation_weight is None else conservation_weight
 
     seqs, y, names, rows = seven_dataset()
     cfg = ModelConfig(**SEVEN_CONFIG)
