@@ -63,6 +63,12 @@ def _render_record(result, row, position: int) -> None:
             st.markdown(f"**Call:** {ui.md_escape(call)} (p = {p_call:.2f})")
             above = [c for c, p in zip(COMPARTMENTS, probs) if p >= 0.5]
             st.markdown("**Above 0.5:** " + (", ".join(above) if above else "none"))
+            if rid in result.conservation:
+                st.markdown(f"**Conservation:** a 20-nt stretch is shared with {result.conservation[rid]} other "
+                            "species in miRBase 22",
+                            help="Most of the sequence model's seven-compartment answer comes from this: conserved "
+                                 "miRNAs are reported in more compartments. They are also the long-known, "
+                                 "well-studied ones, so it is a study-bias signal as much as biology.")
             if match is not None:
                 _render_network_match(match)
             nearest = result.nearest.get(rid)

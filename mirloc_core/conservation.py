@@ -182,6 +182,13 @@ def conservation_features(sequences: list[str], index: dict | None = None) -> np
     return out
 
 
+def shared_species(features: np.ndarray, k: int = 20) -> np.ndarray:
+    """Per row of :func:`conservation_features`: how many other species share a ``k``-nt stretch with the
+    sequence, in miRBase 22 matures or hairpins (the larger of the two; an integer)."""
+    cols = [FEATURES.index(f"{c}_k{k}_species") for c in COLLECTIONS]
+    return np.rint(np.expm1(np.asarray(features)[:, cols].max(1))).astype(int)
+
+
 def available() -> bool:
     """Whether miRBase 22 (all species) is in the data directory, so that features can be computed."""
     from . import config

@@ -65,6 +65,9 @@ class PredictionResult:
     nearest: dict = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
     notices: list = field(default_factory=list)
+    conservation: dict = field(default_factory=dict)
+    """Id → number of other species sharing a 20-nt stretch with the sequence in miRBase 22 (when the
+    conservation head was used; see :func:`mirloc_core.conservation.shared_species`)."""
 
 
 def _load_atlas(root: Path | None):
@@ -204,8 +207,10 @@ class Predictor:
             conservation.indexes()
         return self
 
-    def _blend_conservation(self, sequences: list[str], probabilities: np.ndarray) -> tuple[np.ndarray, float]:
-        """Seven-compartment probabilities with the conservation head blended in, and the weight applied.
+    def _blend_conservation(self, sequences: list[str],
+                            probabilities: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]:
+        """Seven-compartment probabilities with the conservation head blended in, the weight applied, and per
+        sequence the number of other species sharing a 20-nt stretch (None when not computed).
 
         The weight is 0 (probabilities unchanged) when no head was released or when miRBase 22 is not in the
         data directory (the features need it); :meth:`predict` then adds a notice.
@@ -213,10 +218,12 @@ class Predictor:
         from . import conservation
 
         if self.conservation is None or not sequences or not conservation.available():
-            return probabilities, 0.0
+            return probabilities, 0.0, None
         head, weight = self.conservation
-        cons = conservation.predict_head(head, conservation.conservation_features(sequences))
-        return ((1.0 - weight) * probabilities.astype(np.float64) + weight * cons).astype(np.float32), weight
+        features = conservation.conservation_features(sequences)
+        cons = conservation.predict_head(head, features)
+        blended = (1.0 - weight) * probabilities.astype(np.float64) + weight * cons
+        return blended.astype(np.float32), weight, conservation.shared_species(features)
 
     @property
     def knn_reference(self):
@@ -361,7 +368,7 @@ class Predictor:
         frames, known_by_seq, transfer = self._lookup(seqs, progress=tick)  # one SW pass for both uses
         if self.knn_reference is not None:
             seven.probabilities = self._blend_knn(seqs, seven.probabilities, transfer)
-        seven.probabilities, conservation_weight = self._blend_conservation(seqs, seven.probabilities)
+        seven.probabilities, conservation_weight, species = self._blend_conservation(seqs, seven.probabilities)
         sequence_source = "sequence model"
         if self.conservation is not None and conservation_weight == 0.0:
             sequence_source = "sequence model (without conservation)"
@@ -435,7 +442,8 @@ class Predictor:
             attention={rec.id: binary.attention[i] for i, rec in enumerate(records)},
             attention_7comp={rec.id: seven.attention[i] for i, rec in enumerate(records)},
             sequence_probabilities=seq_probs, network=network, nearest=nearest,
-            provenance=provenance, notices=notices)
+            provenance=provenance, notices=notices,
+            conservation={rec.id: int(species[i]) for i, rec in enumerate(records)} if species is not None else {})
 
 
 def _sha(path: Path) -> str:

@@ -85,6 +85,8 @@ def test_example_predicts_one_chart_per_sequence():
     assert at.get("download_button"), "the CSV download button is missing"
     # the hsa-mir-21 precursor is a network miRNA: its card carries the badge and the network model's answer
     assert "Known network miRNA: hsa-mir-21" in _texts(at.markdown).replace("\\", "")
+    # every card says how conserved the sequence is (what the sequence model's seven compartments rest on)
+    assert sum("**Conservation:** a 20-nt stretch is shared with" in m.value for m in at.markdown) == 4
 
 
 def test_csv_download_has_the_cli_columns():
@@ -188,6 +190,8 @@ def test_degraded_mode_without_shared_data(tmp_path, monkeypatch):
     at.button(key="predict").click().run()
     assert not at.exception and not at.error and len(_charts(at)) == 4
     assert "degraded" in _texts(at.sidebar.caption)
+    assert "conservation features are off" in _texts(at.info)
+    assert not any("**Conservation:**" in m.value for m in at.markdown)
     explorer = _app("pages/2_Network_explorer.py").run()
     assert not explorer.exception
     assert "shared network data were not found" in _texts(explorer.warning).replace("\\", "")

@@ -43,6 +43,10 @@ def test_deeply_conserved_miRNAs_score_higher(matures):
     assert min(species[:2]) > np.log1p(50)  # let-7 and miR-1 are in most animal species of miRBase
     assert max(species[2:]) < np.log1p(10)  # recent, primate-specific miRNAs are not
     assert x[0, -1] == pytest.approx(np.log1p(len(matures["hsa-let-7a-5p"])))
+    shared = conservation.shared_species(x)
+    assert shared.dtype.kind == "i" and shared[0] > 50 and shared[3] < 10
+    assert shared[0] == round(np.expm1(max(x[0, conservation.FEATURES.index("mature_k20_species")],
+                                           x[0, conservation.FEATURES.index("hairpin_k20_species")])))
 
 
 def test_head_predicts_held_out_network_miRNAs(shared_data):

@@ -163,6 +163,7 @@ def test_works_without_shared_data(tmp_path, monkeypatch, ten):
     if pred.conservation is not None:  # its features need miRBase: off, and said so
         assert result.provenance["sevencomp_conservation_weight"] == 0.0
         assert any("conservation features are off" in n for n in result.notices)
+        assert result.conservation == {}
         assert set(result.table["source"]) <= {"sequence model (without conservation)", "network model",
                                                "network model (out-of-fold)"}
     if pred.atlas is None:
@@ -244,3 +245,5 @@ def test_released_predictor_uses_conservation(predictor, ten):
     result = predictor.predict(ten[:2], sequence_only=True)
     assert predictor.conservation is not None
     assert result.provenance["sevencomp_conservation_weight"] == predictor.conservation[1] > 0
+    assert set(result.conservation) == {r.id for r in ten[:2]}
+    assert all(isinstance(n, int) and 0 <= n <= 271 for n in result.conservation.values())
