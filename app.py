@@ -64,11 +64,14 @@ def _render_record(result, row, position: int) -> None:
             above = [c for c, p in zip(COMPARTMENTS, probs) if p >= 0.5]
             st.markdown("**Above 0.5:** " + (", ".join(above) if above else "none"))
             if rid in result.conservation:
+                paralogs = result.paralogs.get(rid, 0)
                 st.markdown(f"**Conservation:** a 20-nt stretch is shared with {result.conservation[rid]} other "
-                            "species in miRBase 22",
-                            help="Most of the sequence model's seven-compartment answer comes from this: conserved "
-                                 "miRNAs are reported in more compartments. They are also the long-known, "
-                                 "well-studied ones, so it is a study-bias signal as much as biology.")
+                            f"species and {paralogs} other human miRNA loci in miRBase 22",
+                            help="Most of the sequence model's seven-compartment answer comes from these two "
+                                 "counts: conserved miRNAs and large families (multi-copy genes such as let-7) are "
+                                 "reported in more compartments. They are also the long-known, well-studied ones, "
+                                 "so this is a study-bias signal as much as biology. The sequence's own miRBase "
+                                 "entry, precursor and matures are not counted as other loci.")
             if match is not None:
                 _render_network_match(match)
             nearest = result.nearest.get(rid)

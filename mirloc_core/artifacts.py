@@ -35,7 +35,10 @@ def command_line() -> str:
 
 
 def save_tensors(path: Path, tensors: dict, metadata: dict | None = None) -> None:
-    """Save a dict of numpy arrays or torch tensors as safetensors (metadata stored as JSON strings)."""
+    """Save a dict of numpy arrays or torch tensors as safetensors (metadata stored as JSON strings).
+
+    An existing file with the same tensors and metadata is left untouched (safetensors writes the metadata in
+    an arbitrary order, so re-saving identical content would otherwise change the bytes and the sha256)."""
     from safetensors.numpy import save_file
 
     arrays = {}
@@ -44,6 +47,15 @@ def save_tensors(path: Path, tensors: dict, metadata: dict | None = None) -> Non
             value = value.detach().cpu().numpy()
         arrays[key] = np.ascontiguousarray(value)
     meta = {k: json.dumps(v) for k, v in (metadata or {}).items()}
+    path = Path(path)
+    if path.is_file():
+        try:
+            old, old_meta = load_tensors(path)
+        except ArtifactError:
+            old, old_meta = None, None
+        if (old is not None and old_meta == {k: json.loads(v) for k, v in meta.items()} and old.keys() == arrays.keys()
+                and all(old[k].dtype == v.dtype and np.array_equal(old[k], v) for k, v in arrays.items())):
+            return
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(arrays, str(path), metadata=meta)
 

@@ -1,14 +1,22 @@
-"""Conservation of a sequence across species: how many miRBase 22 species share its k-mers.
+"""Conservation of a sequence across species, and its family in the human genome, from miRBase 22 k-mers.
 
 For each of three k-mer lengths (12, 16, 20 nt) and each miRBase 22 collection (all matures, all hairpins; 271
 species), an index of every k-mer with the number of *other-than-human* species, and of sequences, that carry
-it. A query's features are, per (collection, k), the largest such counts over its k-mers (log1p), plus
-log1p(length). Human entries are left out so that a known human miRNA (which is in miRBase) and a new human
-sequence (which is not) are described alike: "how many other species have this piece of sequence".
+it. A query's features are, per (collection, k), the largest such counts over its k-mers (log1p). Human entries
+are left out of these so that a known human miRNA (which is in miRBase) and a new human sequence (which is not)
+are described alike: "how many other species have this piece of sequence".
 
-The index is derived from miRBase alone (no labels). Conserved miRNAs are also the abundant, long-known,
-well-studied ones, so these features correlate with the study-bias score: the seven-compartment benchmark
-reports that rank correlation, what the features add, and the study-bias baseline beside them.
+The same indexes of the *human* entries alone give the paralog features: per (collection, k), the largest
+number of human miRBase entries sharing a k-mer with the query, not counting the query's own sequences — the
+one identical to it, the precursor containing it, the matures contained in it (one entry each; further loci
+with an identical sequence, as in multi-copy genes, count as paralogs). A known miRNA and a new sequence are
+again described alike: "how many other human loci carry this piece of sequence" (multi-copy genes and families
+such as let-7 score high). The last feature is log1p(length).
+
+The indexes are derived from miRBase alone (no labels). Conserved miRNAs, and large families, are also the
+abundant, long-known, well-studied ones, so these features correlate with the study-bias score: the
+seven-compartment benchmark reports that rank correlation, what the features add, and the study-bias baseline
+beside them.
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ import numpy as np
 KS = (12, 16, 20)
 COLLECTIONS = ("mature", "hairpin")
 EXCLUDED_SPECIES = ("hsa",)
-FEATURES = tuple(f"{c}_k{k}_{what}" for c in COLLECTIONS for k in KS for what in ("species", "sequences")) + (
-    "log_length",)
+PARALOG_SPECIES = "hsa"
+FEATURES = (tuple(f"{c}_k{k}_{what}" for c in COLLECTIONS for k in KS for what in ("species", "sequences"))
+            + tuple(f"human_{c}_k{k}_paralogs" for c in COLLECTIONS for k in KS) + ("log_length",))
 """Feature names, in column order of :func:`conservation_features`."""
 
 _CODE = np.full(256, 255, dtype=np.uint8)
@@ -77,11 +86,13 @@ class KmerIndex:
         return len(self.packed)
 
     @classmethod
-    def build(cls, collection: dict[str, str], k: int, exclude=EXCLUDED_SPECIES) -> "KmerIndex":
-        """Index the k-mers of ``collection`` (``{miRBase name: sequence}``), leaving out species ``exclude``."""
+    def build(cls, collection: dict[str, str], k: int, exclude=EXCLUDED_SPECIES, only=None) -> "KmerIndex":
+        """Index the k-mers of ``collection`` (``{miRBase name: sequence}``), leaving out species ``exclude``
+        (and, when ``only`` is given, every species not in it)."""
         if not 1 <= k <= 20:
             raise ValueError(f"k must be between 1 and 20, got {k}")
-        names = [n for n in collection if n.split("-")[0] not in exclude]
+        names = [n for n in collection if n.split("-")[0] not in exclude
+                 and (only is None or n.split("-")[0] in only)]
         species_of = {s: i for i, s in enumerate(sorted({n.split("-")[0] for n in names}))}
         # one array of all sequences, each followed by an invalid separator, so no window crosses two entries
         joined = _encode("".join(collection[n] + "$" for n in names))
@@ -107,12 +118,18 @@ class KmerIndex:
         sequences = np.zeros(len(codes), np.int64)
         if len(codes) == 0 or len(self.packed) == 0:
             return species, sequences
+        inverse = None
+        if len(codes) > 4096:  # many queries: search the sorted distinct codes (cache-friendly), then spread
+            codes, inverse = np.unique(codes, return_inverse=True)
+            species, sequences = species[: len(codes)], sequences[: len(codes)]
         query = codes << _CODE_SHIFT
         pos = np.minimum(np.searchsorted(self.packed, query), len(self.packed) - 1)
         found = self.packed[pos]
         hit = (found >> _CODE_SHIFT) == codes
         species[hit] = ((found[hit] >> _COUNT_BITS) & _COUNT_MASK).astype(np.int64)
         sequences[hit] = (found[hit] & _COUNT_MASK).astype(np.int64)
+        if inverse is not None:
+            return species[inverse.ravel()], sequences[inverse.ravel()]
         return species, sequences
 
     def max_counts(self, sequence: str, k: int) -> tuple[int, int]:
@@ -127,24 +144,78 @@ def _collection(kind: str) -> dict[str, str]:
     return load_mirbase(kind, None)
 
 
+_ANCHOR = 12
+"""Length of the k-mer that anchors the search for a query's own human entries (queries are ≥ 15 nt)."""
+
+
+class HumanEntries:
+    """The human miRBase 22 sequences of both collections, to find a query's own entries quickly.
+
+    A query's own entries are those identical to it, containing it (its precursor, when it is a mature) or
+    contained in it (its matures, when it is a precursor); :func:`conservation_features` leaves them out of the
+    paralog counts. Each entry is found through its first 12-mer (an entry contained in the query starts with one
+    of the query's 12-mers) or through the query's first 12-mer (an entry containing the query contains it).
+
+    Parameters
+    ----------
+    collections : dict
+        ``{collection: {name: sequence}}`` of human entries (``"mature"``, ``"hairpin"``).
+    """
+
+    def __init__(self, collections: dict[str, dict[str, str]]):
+        self.entries = [(c, seq) for c in COLLECTIONS for seq in sorted(set(collections.get(c, {}).values()))]
+        self._first: dict[int, list[int]] = {}
+        self._any: dict[int, list[int]] = {}
+        for i, (_, seq) in enumerate(self.entries):
+            codes = kmer_codes(seq, _ANCHOR).tolist()
+            if codes:
+                self._first.setdefault(codes[0], []).append(i)
+            for code in set(codes):
+                self._any.setdefault(code, []).append(i)
+
+    def own(self, sequence: str, anchors: list[int] | None = None) -> list[tuple[str, str]]:
+        """``(collection, sequence)`` of the human entries identical to, containing or contained in ``sequence``.
+
+        ``anchors``, the 12-mer codes of ``sequence`` (:func:`kmer_codes`), may be given when already known.
+        """
+        query = sequence.upper().replace("T", "U")
+        codes = kmer_codes(query, _ANCHOR).tolist() if anchors is None else anchors
+        if not codes:
+            return []
+        found = {i for i in self._any.get(codes[0], ()) if query in self.entries[i][1]}
+        for code in set(codes):
+            found.update(i for i in self._first.get(code, ()) if self.entries[i][1] in query)
+        return [self.entries[i] for i in sorted(found)]
+
+    @functools.lru_cache(maxsize=20000)
+    def codes(self, sequence: str, k: int) -> np.ndarray:
+        """Sorted distinct k-mer codes of an entry (cached)."""
+        return np.unique(kmer_codes(sequence, k))
+
+
 @functools.lru_cache(maxsize=2)
 def _indexes(root: str) -> dict:
     from .networks import cached_array
 
     out = {}
+    human = {}
     for c in COLLECTIONS:
         collection = _collection(c)
+        human[c] = {n: s for n, s in collection.items() if n.split("-")[0] == PARALOG_SPECIES}
         inputs = ("\n".join(f"{n}\t{s}" for n, s in collection.items()),)
         for k in KS:
             packed = cached_array(f"conservation-{c}-k{k}", {"k": k, "exclude": list(EXCLUDED_SPECIES),
                                                              "count_max": _COUNT_MAX}, inputs,
                                   lambda: KmerIndex.build(collection, k).packed)
             out[(c, k)] = KmerIndex(packed)
+            out[("human", c, k)] = KmerIndex.build(human[c], k, exclude=(), only=(PARALOG_SPECIES,))
+    out["human_entries"] = HumanEntries(human)
     return out
 
 
 def indexes() -> dict:
-    """The six k-mer indexes of miRBase 22, keyed by (collection, k).
+    """The k-mer indexes of miRBase 22: other species keyed by (collection, k), human entries by
+    ("human", collection, k), and the :class:`HumanEntries` under ``"human_entries"``.
 
     Built from ``MIRLOC_DATA`` (a few seconds), cached on disk (about 50 MB) and in memory.
     """
@@ -154,7 +225,7 @@ def indexes() -> dict:
 
 
 def conservation_features(sequences: list[str], index: dict | None = None) -> np.ndarray:
-    """(n, 13) float32 features of :data:`FEATURES` for ``sequences`` (all k-mers looked up at once).
+    """(n, 19) float32 features of :data:`FEATURES` for ``sequences`` (all k-mers looked up at once).
 
     Raises
     ------
@@ -166,18 +237,42 @@ def conservation_features(sequences: list[str], index: dict | None = None) -> np
         return out
     index = indexes() if index is None else index
     lengths = np.array([len(s) + 1 for s in sequences], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     joined = _encode("".join(s + "$" for s in sequences))  # "$" ends each sequence: no window spans two
     owner = np.repeat(np.arange(len(sequences)), lengths)
+    windows = {k: _rolling_codes(joined, k) for k in KS}
+    human = index["human_entries"]
+    anchors, anchor_ok = _rolling_codes(joined, _ANCHOR)
+    own = [human.own(s, anchors[a:a + n][anchor_ok[a:a + n]].tolist())
+           for s, a, n in zip(sequences, starts, lengths - _ANCHOR)]
+
+    def largest(counts: np.ndarray, n_windows: int) -> np.ndarray:
+        best = np.zeros(len(sequences), np.int64)
+        np.maximum.at(best, owner[:n_windows], counts)
+        return np.log1p(best)
+
     column = 0
     for c in COLLECTIONS:
         for k in KS:
-            codes, valid = _rolling_codes(joined, k)
-            rows = owner[: len(codes)][valid]
-            for counts in index[(c, k)].lookup(codes[valid]):
-                best = np.zeros(len(sequences), np.int64)
-                np.maximum.at(best, rows, counts)
-                out[:, column] = np.log1p(best)
+            codes, valid = windows[k]
+            for counts in index[(c, k)].lookup(codes):
+                out[:, column] = largest(np.where(valid, counts, 0), len(codes))
                 column += 1
+    for c in COLLECTIONS:
+        # the query's own entries leave its counts: one per window for those identical to or containing it (they
+        # carry all its k-mers), per k-mer for those contained in it
+        whole = np.array([sum(col == c and len(seq) >= len(s) for col, seq in entries)
+                          for s, entries in zip(sequences, own)], np.int64)
+        parts = [(i, seq) for i, entries in enumerate(own) for col, seq in entries
+                 if col == c and len(seq) < len(sequences[i])]
+        for k in KS:
+            codes, valid = windows[k]
+            counts = np.where(valid, index[("human", c, k)].lookup(codes)[1] - whole[owner[:len(codes)]], 0)
+            for i, seq in parts:
+                window = slice(starts[i], starts[i] + max(lengths[i] - k, 0))
+                counts[window] -= np.isin(codes[window], human.codes(seq, k), assume_unique=False)
+            out[:, column] = largest(counts, len(codes))
+            column += 1
     out[:, -1] = np.log1p(lengths - 1)
     return out
 
@@ -186,6 +281,13 @@ def shared_species(features: np.ndarray, k: int = 20) -> np.ndarray:
     """Per row of :func:`conservation_features`: how many other species share a ``k``-nt stretch with the
     sequence, in miRBase 22 matures or hairpins (the larger of the two; an integer)."""
     cols = [FEATURES.index(f"{c}_k{k}_species") for c in COLLECTIONS]
+    return np.rint(np.expm1(np.asarray(features)[:, cols].max(1))).astype(int)
+
+
+def human_paralogs(features: np.ndarray, k: int = 20) -> np.ndarray:
+    """Per row of :func:`conservation_features`: how many other human miRBase 22 loci share a ``k``-nt stretch
+    with the sequence (not counting its own entry, precursor or matures), matures or hairpins (the larger)."""
+    cols = [FEATURES.index(f"human_{c}_k{k}_paralogs") for c in COLLECTIONS]
     return np.rint(np.expm1(np.asarray(features)[:, cols].max(1))).astype(int)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,9 @@ class PredictionResult:
     conservation: dict = field(default_factory=dict)
     """Id → number of other species sharing a 20-nt stretch with the sequence in miRBase 22 (when the
     conservation head was used; see :func:`mirloc_core.conservation.shared_species`)."""
+    paralogs: dict = field(default_factory=dict)
+    """Id → number of other human miRBase 22 loci sharing a 20-nt stretch with the sequence (when the
+    conservation head was used; see :func:`mirloc_core.conservation.human_paralogs`)."""
 
 
 def _load_atlas(root: Path | None):
@@ -168,7 +172,8 @@ class Predictor:
         mirloc_core.artifacts.ArtifactError
             When the sequence or LM weights are missing or corrupt.
         """
-        from .artifacts import load_tensors, verify_manifest
+        from .artifacts import ArtifactError, load_tensors, verify_manifest
+        from .conservation import FEATURES as CONSERVATION_FEATURES
         from .conservation import HEAD_FILE
         from .encoders import load_lm
         from .sequence_models import ModelConfig, SequenceEnsemble
@@ -195,6 +200,10 @@ class Predictor:
         head = root / "sequence" / HEAD_FILE
         if head.is_file() and HEAD_FILE in manifest.get("files", {}):
             arrays, meta = load_tensors(head)
+            if list(meta.get("features", [])) != list(CONSERVATION_FEATURES):
+                raise ArtifactError(f"{head} was fitted on other conservation features than this version computes "
+                                    f"({len(meta.get('features', []))} vs {len(CONSERVATION_FEATURES)}); retrain "
+                                    "with `python -m mirloc_core train sequence`")
             predictor.conservation = (arrays, float(meta.get("weight", 0.0)))
         return predictor
 
@@ -208,9 +217,10 @@ class Predictor:
         return self
 
     def _blend_conservation(self, sequences: list[str],
-                            probabilities: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]:
+                            probabilities: np.ndarray) -> tuple[np.ndarray, float, dict | None]:
         """Seven-compartment probabilities with the conservation head blended in, the weight applied, and per
-        sequence the number of other species sharing a 20-nt stretch (None when not computed).
+        sequence the number of other species (``"species"``) and of other human loci (``"paralogs"``) sharing a
+        20-nt stretch (None when not computed).
 
         The weight is 0 (probabilities unchanged) when no head was released or when miRBase 22 is not in the
         data directory (the features need it); :meth:`predict` then adds a notice.
@@ -223,7 +233,8 @@ class Predictor:
         features = conservation.conservation_features(sequences)
         cons = conservation.predict_head(head, features)
         blended = (1.0 - weight) * probabilities.astype(np.float64) + weight * cons
-        return blended.astype(np.float32), weight, conservation.shared_species(features)
+        counts = {"species": conservation.shared_species(features), "paralogs": conservation.human_paralogs(features)}
+        return blended.astype(np.float32), weight, counts
 
     @property
     def knn_reference(self):
@@ -368,7 +379,7 @@ class Predictor:
         frames, known_by_seq, transfer = self._lookup(seqs, progress=tick)  # one SW pass for both uses
         if self.knn_reference is not None:
             seven.probabilities = self._blend_knn(seqs, seven.probabilities, transfer)
-        seven.probabilities, conservation_weight, species = self._blend_conservation(seqs, seven.probabilities)
+        seven.probabilities, conservation_weight, counts = self._blend_conservation(seqs, seven.probabilities)
         sequence_source = "sequence model"
         if self.conservation is not None and conservation_weight == 0.0:
             sequence_source = "sequence model (without conservation)"
@@ -443,7 +454,8 @@ class Predictor:
             attention_7comp={rec.id: seven.attention[i] for i, rec in enumerate(records)},
             sequence_probabilities=seq_probs, network=network, nearest=nearest,
             provenance=provenance, notices=notices,
-            conservation={rec.id: int(species[i]) for i, rec in enumerate(records)} if species is not None else {})
+            conservation={rec.id: int(counts["species"][i]) for i, rec in enumerate(records)} if counts else {},
+            paralogs={rec.id: int(counts["paralogs"][i]) for i, rec in enumerate(records)} if counts else {})
 
 
 def _sha(path: Path) -> str:
@@ -495,6 +507,8 @@ def cli_predict(argv: list[str]) -> int:
     parser.add_argument("--sequence-only", action="store_true", help="skip the network-model lookup")
     parser.add_argument("--device", choices=("cpu", "cuda"), default=None)
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (default: all cores; the app uses 1 per request)")
     parser.add_argument("--weights", default=None, help="weights root (default: weights/)")
     args = parser.parse_args(argv)
     try:
@@ -513,6 +527,7 @@ def cli_predict(argv: list[str]) -> int:
     except (ArtifactError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    predictor.threads = max(1, args.threads or os.cpu_count() or 1)
     result = predictor.predict(records, sequence_only=args.sequence_only, batch_size=args.batch_size,
                                progress=len(records) > 100)
     for notice in dict.fromkeys(result.notices):

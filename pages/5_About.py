@@ -25,9 +25,9 @@ as a ranked hypothesis to test, not as a measurement.
   on RNALoc-LM's 1,011 labelled miRNAs (binary) and on the 901 labelled network miRNAs (seven compartments);
   their attention over nucleotides is shown on the Motifs and Structure pages. The seven-compartment output
   also blends in the labels of the most similar labelled miRNAs (Smith–Waterman) and a *conservation* head
-  (how many other species in miRBase share the sequence's k-mers), which carries most of its accuracy.
-  Conserved miRNAs are also the long-known, well-studied ones: read that part like the study-bias baseline
-  below, not as compartment-specific biology.
+  (how many other species in miRBase share the sequence's k-mers, and how many other human miRNA loci do),
+  which carries most of its accuracy. Conserved miRNAs and large families are also the long-known,
+  well-studied ones: read that part like the study-bias baseline below, not as compartment-specific biology.
 * *Network model* (only for the 1,041 network miRNAs): fuses sequence similarity, disease and drug associations
   and the target-mRNA network, in the spirit of GTMALoc; its probabilities for labelled miRNAs are
   out-of-fold (10-fold cross-validation), so they can be compared with the known labels honestly.

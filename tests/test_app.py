@@ -86,7 +86,8 @@ def test_example_predicts_one_chart_per_sequence():
     # the hsa-mir-21 precursor is a network miRNA: its card carries the badge and the network model's answer
     assert "Known network miRNA: hsa-mir-21" in _texts(at.markdown).replace("\\", "")
     # every card says how conserved the sequence is (what the sequence model's seven compartments rest on)
-    assert sum("**Conservation:** a 20-nt stretch is shared with" in m.value for m in at.markdown) == 4
+    assert sum("**Conservation:** a 20-nt stretch is shared with" in m.value and "other human miRNA loci" in m.value
+               for m in at.markdown) == 4
 
 
 def test_csv_download_has_the_cli_columns():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -48,6 +49,18 @@ def test_predict_sequence_only_to_stdout():
     assert lines[0] == ",".join(CSV_COLUMNS)
     assert len(lines) == 3
     assert lines[1].split(",")[2:] == lines[2].split(",")[2:]  # same sequence, bit-identical output
+
+
+def test_predict_threads_do_not_change_the_answer():
+    fasta = ">a\nUGAGGUAGUAGGUUGUAUAGUU\n>b\nUAGCUUAUCAGACUGAUGUUGA\n"
+    frames = []
+    for threads in ("1", "2"):
+        proc = _run("predict", "-", "--out", "-", "--sequence-only", "--threads", threads, stdin=fasta)
+        assert proc.returncode == 0, proc.stderr
+        frames.append(pd.read_csv(io.StringIO(proc.stdout), keep_default_na=False))
+    probs = [c for c in CSV_COLUMNS if c.startswith("p_")]
+    pd.testing.assert_frame_equal(frames[0][probs], frames[1][probs], atol=1e-6)
+    assert frames[0]["call"].tolist() == frames[1]["call"].tolist()
 
 
 def test_predict_invalid_input_exits_2_with_message(tmp_path):

@@ -66,3 +66,52 @@ def test_head_predicts_held_out_network_miRNAs(shared_data):
     assert auc > 0.72  # about 0.80 with the random 10-fold CV of the benchmark
     constant = conservation.fit_head(x[:50], np.zeros((50, 7)))
     assert np.all(conservation.predict_head(constant, x[:5]) < 0.01)
+
+
+def _toy_index(mature: dict, hairpin: dict) -> dict:
+    """The index dict of :func:`conservation.indexes`, built from hand-made collections."""
+    out = {}
+    collections = {"mature": mature, "hairpin": hairpin}
+    human = {c: {n: s for n, s in coll.items() if n.startswith("hsa-")} for c, coll in collections.items()}
+    for c, coll in collections.items():
+        for k in conservation.KS:
+            out[(c, k)] = conservation.KmerIndex.build(coll, k)
+            out[("human", c, k)] = conservation.KmerIndex.build(human[c], k, exclude=(), only=("hsa",))
+    out["human_entries"] = conservation.HumanEntries(human)
+    return out
+
+
+def test_paralogs_leave_out_the_query_its_precursor_and_its_matures():
+    mir_a = "ACGUACGUACGUACGUAAAC"  # 20 nt: the mature of two human loci
+    mature = {"hsa-miR-a": mir_a, "mmu-miR-a": mir_a, "hsa-miR-b": "GGAUCCAUGGCAUGCUAGCUAG"}
+    hairpin = {"hsa-mir-a-1": "GGGGA" + mir_a + "UUCGCCUUCAGUUUCCCC", "hsa-mir-a-2": "CAUCA" + mir_a + "AGGCUUCAUAUGAUG",
+               "hsa-mir-b": "UUUU" + mature["hsa-miR-b"] + "AAAAAAAAAAAA"}
+    index = _toy_index(mature, hairpin)
+    assert set(index["human_entries"].own(mir_a)) == {("hairpin", hairpin["hsa-mir-a-1"]),
+                                                      ("hairpin", hairpin["hsa-mir-a-2"]), ("mature", mir_a)}
+    assert set(index["human_entries"].own(hairpin["hsa-mir-a-1"])) == {("hairpin", hairpin["hsa-mir-a-1"]),
+                                                                       ("mature", mir_a)}
+    novel = "CCCAUUUU" + mir_a.lower().replace("u", "t") + "AAAAGGG"  # a new precursor of miR-a, DNA letters
+    x = conservation.conservation_features([mir_a, hairpin["hsa-mir-a-1"], novel, "GAUCGAUCGAUCGAUCGAUCGA"],
+                                           index)
+    col = {name: x[:, conservation.FEATURES.index(name)] for name in conservation.FEATURES}
+    paralogs = np.rint(np.expm1(np.stack([col["human_hairpin_k20_paralogs"], col["human_mature_k20_paralogs"]], 1)))
+    # the mature: its two precursors are its own; the first precursor: the other one is a paralog, its mature is
+    # its own; the new precursor: both known precursors carry its 20-nt mature, which is its own; nothing shared
+    assert paralogs.tolist() == [[0, 0], [1, 0], [2, 0], [0, 0]]
+    assert np.rint(np.expm1(col["mature_k20_species"])).tolist() == [1, 1, 1, 0]  # mouse; human left out
+    assert np.all(col["human_hairpin_k12_paralogs"] >= col["human_hairpin_k20_paralogs"])
+
+
+def test_human_families_have_paralogs(matures):
+    from mirloc_core import data
+
+    hairpins = data.load_mirbase("hairpin", "hsa")
+    names = ["hsa-let-7a-1", "hsa-mir-6724-1", "hsa-mir-4454"]
+    x = conservation.conservation_features([hairpins[n] for n in names] + [matures["hsa-let-7a-5p"]])
+    par = np.rint(np.expm1(x[:, conservation.FEATURES.index("human_hairpin_k20_paralogs")]))
+    assert par[0] >= 2  # let-7a-2 and let-7a-3 carry the same 22-nt mature
+    assert par[1] >= 3  # hsa-mir-6724 has four identical copies
+    assert par[2] == 0  # a single-copy recent miRNA
+    own = conservation.indexes()["human_entries"].own(matures["hsa-let-7a-5p"])
+    assert {hairpins[n] for n in ("hsa-let-7a-1", "hsa-let-7a-2", "hsa-let-7a-3")} <= {s for _, s in own}

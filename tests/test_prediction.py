@@ -233,6 +233,11 @@ def test_conservation_head_is_blended_when_released(tmp_path, ten):
             "intercept": np.full(7, np.log(9.0), np.float32)}
     save_tensors(tmp_path / "sequence" / conservation.HEAD_FILE, head, {"weight": 0.25})
     write_manifest(tmp_path / "sequence", "test", command="test")
+    with pytest.raises(ArtifactError, match="other conservation features"):  # stale head: no feature names
+        Predictor.load(tmp_path, device="cpu")
+    save_tensors(tmp_path / "sequence" / conservation.HEAD_FILE, head,
+                 {"weight": 0.25, "features": list(conservation.FEATURES)})
+    write_manifest(tmp_path / "sequence", "test", command="test")
     blended = Predictor.load(tmp_path, device="cpu").predict(ten[:3], sequence_only=True)
     assert blended.provenance["sevencomp_conservation_weight"] == 0.25
     cols = [c for c in CSV_COLUMNS if c.startswith("p_")][2:]
@@ -247,3 +252,5 @@ def test_released_predictor_uses_conservation(predictor, ten):
     assert result.provenance["sevencomp_conservation_weight"] == predictor.conservation[1] > 0
     assert set(result.conservation) == {r.id for r in ten[:2]}
     assert all(isinstance(n, int) and 0 <= n <= 271 for n in result.conservation.values())
+    assert set(result.paralogs) == set(result.conservation)
+    assert all(isinstance(n, int) and n >= 0 for n in result.paralogs.values())
