@@ -155,6 +155,7 @@ class HumanEntries:
     contained in it (its matures, when it is a precursor); :func:`conservation_features` leaves them out of the
     paralog counts. Each entry is found through its first 12-mer (an entry contained in the query starts with one
     of the query's 12-mers) or through the query's first 12-mer (an entry containing the query contains it).
+    Both lookups are sorted numpy arrays of (12-mer code, entry), a few MB.
 
     Parameters
     ----------
@@ -164,33 +165,51 @@ class HumanEntries:
 
     def __init__(self, collections: dict[str, dict[str, str]]):
         self.entries = [(c, seq) for c in COLLECTIONS for seq in sorted(set(collections.get(c, {}).values()))]
-        self._first: dict[int, list[int]] = {}
-        self._any: dict[int, list[int]] = {}
-        for i, (_, seq) in enumerate(self.entries):
-            codes = kmer_codes(seq, _ANCHOR).tolist()
-            if codes:
-                self._first.setdefault(codes[0], []).append(i)
-            for code in set(codes):
-                self._any.setdefault(code, []).append(i)
+        per_entry = [np.unique(kmer_codes(seq, _ANCHOR)) for _, seq in self.entries]
+        firsts = [kmer_codes(seq, _ANCHOR)[:1] for _, seq in self.entries]
+        self._any = self._table(per_entry)
+        self._first = self._table(firsts)
 
-    def own(self, sequence: str, anchors: list[int] | None = None) -> list[tuple[str, str]]:
-        """``(collection, sequence)`` of the human entries identical to, containing or contained in ``sequence``.
+    @staticmethod
+    def _table(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.repeat(np.arange(len(codes), dtype=np.int32), [len(c) for c in codes])
+        flat = np.concatenate(codes) if codes else np.zeros(0, np.uint64)
+        order = np.argsort(flat, kind="stable")
+        return flat[order], ids[order]
 
-        ``anchors``, the 12-mer codes of ``sequence`` (:func:`kmer_codes`), may be given when already known.
-        """
-        query = sequence.upper().replace("T", "U")
-        codes = kmer_codes(query, _ANCHOR).tolist() if anchors is None else anchors
-        if not codes:
-            return []
-        found = {i for i in self._any.get(codes[0], ()) if query in self.entries[i][1]}
-        for code in set(codes):
-            found.update(i for i in self._first.get(code, ()) if self.entries[i][1] in query)
-        return [self.entries[i] for i in sorted(found)]
+    @staticmethod
+    def _pairs(table: tuple[np.ndarray, np.ndarray], codes: np.ndarray, owners: np.ndarray) -> np.ndarray:
+        """(owner, entry) pairs, one per table row whose code equals one of ``codes`` (of owner ``owners``)."""
+        keys, ids = table
+        left, right = np.searchsorted(keys, codes, "left"), np.searchsorted(keys, codes, "right")
+        hits = right - left
+        rows = np.repeat(left - np.concatenate([[0], np.cumsum(hits)[:-1]]), hits) + np.arange(hits.sum())
+        return np.stack([np.repeat(owners, hits), ids[rows]], 1) if len(rows) else np.zeros((0, 2), np.int64)
 
-    @functools.lru_cache(maxsize=20000)
-    def codes(self, sequence: str, k: int) -> np.ndarray:
-        """Sorted distinct k-mer codes of an entry (cached)."""
-        return np.unique(kmer_codes(sequence, k))
+    def own_many(self, sequences: list[str], codes: np.ndarray, owners: np.ndarray) -> list[list[tuple[str, str]]]:
+        """:meth:`own` for many sequences at once, given the 12-mer codes of all their windows (``codes``, in
+        order of position) and the sequence each comes from (``owners``, non-decreasing)."""
+        out: list[list[tuple[str, str]]] = [[] for _ in sequences]
+        if not len(codes):
+            return out
+        first = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])  # each sequence's first 12-mer
+        containing = self._pairs(self._any, codes[first], owners[first])
+        contained = self._pairs(self._first, codes, owners)
+        found: dict[int, set[int]] = {}
+        for i, e in containing.tolist():
+            if sequences[i].upper().replace("T", "U") in self.entries[e][1]:
+                found.setdefault(i, set()).add(e)
+        for i, e in contained.tolist():
+            if self.entries[e][1] in sequences[i].upper().replace("T", "U"):
+                found.setdefault(i, set()).add(e)
+        for i, entries in found.items():
+            out[i] = [self.entries[e] for e in sorted(entries)]
+        return out
+
+    def own(self, sequence: str) -> list[tuple[str, str]]:
+        """``(collection, sequence)`` of the human entries identical to, containing or contained in ``sequence``."""
+        codes = kmer_codes(sequence, _ANCHOR)
+        return self.own_many([sequence], codes, np.zeros(len(codes), np.int64))[0]
 
 
 @functools.lru_cache(maxsize=2)
@@ -243,8 +262,7 @@ def conservation_features(sequences: list[str], index: dict | None = None) -> np
     windows = {k: _rolling_codes(joined, k) for k in KS}
     human = index["human_entries"]
     anchors, anchor_ok = _rolling_codes(joined, _ANCHOR)
-    own = [human.own(s, anchors[a:a + n][anchor_ok[a:a + n]].tolist())
-           for s, a, n in zip(sequences, starts, lengths - _ANCHOR)]
+    own = human.own_many(sequences, anchors[anchor_ok], owner[: len(anchors)][anchor_ok])
 
     def largest(counts: np.ndarray, n_windows: int) -> np.ndarray:
         best = np.zeros(len(sequences), np.int64)
@@ -270,7 +288,7 @@ def conservation_features(sequences: list[str], index: dict | None = None) -> np
             counts = np.where(valid, index[("human", c, k)].lookup(codes)[1] - whole[owner[:len(codes)]], 0)
             for i, seq in parts:
                 window = slice(starts[i], starts[i] + max(lengths[i] - k, 0))
-                counts[window] -= np.isin(codes[window], human.codes(seq, k), assume_unique=False)
+                counts[window] -= np.isin(codes[window], kmer_codes(seq, k))
             out[:, column] = largest(counts, len(codes))
             column += 1
     out[:, -1] = np.log1p(lengths - 1)

@@ -108,3 +108,19 @@ def test_released_sequence_model_card_matches_the_benchmark():
     assert f"{manifest['config']['conservation_weight']:g} × a conservation head" in card
     empty = sequence_model_card({}, 0.5, 0.0, 10, 10, 1, 1)
     assert empty.count("not measured") == 9 and "0 × a conservation head" in empty  # no figure invented
+
+
+def test_binary_label_audit_counts_what_the_length_rule_gets_wrong(shared_data):
+    audit = st.binary_label_audit(repeats=1)
+    c = audit["labels_by_stratum"]
+    assert sum(v for s in c.values() for v in s.values()) == audit["n"] == 1011
+    # the length rule calls every mature extracellular and every precursor intracellular
+    assert audit["length_rule_errors"] == c["mature"]["intracellular"] + c["precursor"]["extracellular"]
+    assert audit["must_fix_net"] == audit["length_rule_errors"] - audit["errors_allowed_at_goal"] > 0
+    assert 0 < audit["pairs_mature_extracellular_precursor_intracellular"] <= audit["pairs_with_opposite_labels"] \
+        <= audit["mature_in_precursor_pairs"]
+    acc = audit["knn_sw_within_stratum"]["metrics"]["overall"]["acc"]["mean"]
+    assert 0.8 < acc < 1.0
+    text = "\n".join(st._audit_lines(audit))
+    assert f"errs on exactly the {audit['length_rule_errors']} minority miRNAs" in text
+    assert st._audit_lines(None) == []
