@@ -62,6 +62,7 @@ class PipelineConfig:
     gt_lr: float = 2e-3
     use_raw_profiles: bool = True           # raw disease/drug rows as extra inputs (linear model and trees)
     use_name_features: bool = True          # name kind, log length, miRBase number, suffixes (sequence token)
+    use_conservation_features: bool = True  # other species and human paralogs sharing k-mers (sequence token)
     use_label_profiles: bool = True         # disease/drug label profiles, fitted in each training fold
     profile_smoothing: float = 1.0          # pseudo-count toward the training prior in the label profiles
     fusion_epochs: int = 40
@@ -149,12 +150,15 @@ def modality_inputs(cfg: PipelineConfig, threshold: float, timings: dict | None 
     blocks["disease"].append(deg)
     blocks["drug"].append(deg)
     blocks["mRNA"].append(pub["coloc"])
-    if cfg.use_name_features:
-        blocks["sequence"].append(name_features())
+    sequence_extras = [name_features()] if cfg.use_name_features else []
+    if cfg.use_conservation_features:
+        sequence_extras.append(sequence_conservation())
+    blocks["sequence"].extend(sequence_extras)
     out = {m: np.hstack(blocks[m]).astype(np.float32) for m in MODALITIES if m not in cfg.drop}
     kept = [m for m in ("disease", "drug") if m not in cfg.drop]
-    # fold-independent inputs of the profile members: name features + log degrees of the kept association graphs
-    profile = [name_features()] if cfg.use_name_features else []
+    # fold-independent inputs of the profile members: name and conservation features + log degrees of the kept
+    # association graphs
+    profile = list(sequence_extras)
     profile += [np.log1p(getattr(net, m).sum(1, keepdims=True)).astype(np.float32) for m in kept]
     out["profile"] = np.hstack(profile).astype(np.float32)
     for m in kept:  # the label profiles are computed from these in every fold, even without use_raw_profiles
@@ -164,6 +168,21 @@ def modality_inputs(cfg: PipelineConfig, threshold: float, timings: dict | None 
 
 NAME_FEATURES = ("hairpin", "mature", "family", "none", "log_length", "log_mirbase_number", "letter_suffix",
                  "copy_number", "let_family")
+
+
+def sequence_conservation() -> np.ndarray:
+    """(1041, F) conservation features (:func:`mirloc_core.conservation.conservation_features`) of each network
+    miRNA's miRBase sequence: how many other species, and other human loci, share its k-mers; zeros for the
+    names without a sequence. Label-free (miRBase only); the ablation ``without_conservation_features``
+    measures what they add."""
+    from .conservation import FEATURES, conservation_features
+    from .data import map_names_to_sequences
+
+    seqs = map_names_to_sequences()["sequence"].fillna("").tolist()
+    rows = [i for i, seq in enumerate(seqs) if seq]
+    out = np.zeros((len(seqs), len(FEATURES)), np.float32)
+    out[rows] = conservation_features([seqs[i] for i in rows])
+    return out
 
 
 def name_features() -> np.ndarray:
@@ -438,7 +457,7 @@ class FittedModel:
     - ``logistic``: L2 logistic regression on all tokens, the raw association rows and the label profiles;
     - ``extra_trees``: an extra-trees forest on the tokens and the label profiles;
     - ``profile_trees`` and ``profile_boosting``: a forest and per-class gradient boosting on the compact
-      profile (label profiles, name features, log degrees).
+      profile (label profiles, name and conservation features, log degrees).
 
     The label profiles (:func:`label_profiles`) are fitted on the training rows: ``profile_sums`` holds their
     column sums; they join the disease and drug tokens of the fusion network too.
@@ -752,6 +771,7 @@ def release(cfg: PipelineConfig, out_dir: Path | None = None, metrics: dict | No
     import torch
 
     from .artifacts import save_tensors, write_manifest
+    from .conservation import FEATURES as CONSERVATION_FEATURES
     from .data import data_fingerprint, load_network, map_names_to_sequences
 
     timings = {} if timings is None else timings
@@ -808,7 +828,8 @@ def release(cfg: PipelineConfig, out_dir: Path | None = None, metrics: dict | No
                                                                       for m in model.modalities],
                   "threshold_T": model.threshold, "logistic_C": model.c,
                   "ensemble_members": list(MEMBERS), "ensemble_weights": list(cfg.weights),
-                  "name_features": list(NAME_FEATURES) if cfg.use_name_features else []})
+                  "name_features": list(NAME_FEATURES) if cfg.use_name_features else [],
+                  "conservation_features": list(CONSERVATION_FEATURES) if cfg.use_conservation_features else []})
     (out_dir / "model_card.md").write_text(MODEL_CARD.format(
         auc=(metrics or {}).get("auc_10fold", float("nan")), aupr=(metrics or {}).get("aupr_10fold", float("nan")),
         T=model.threshold, C=model.c, weights=", ".join(f"{n} {w:g}" for n, w in zip(MEMBERS, cfg.weights))))
@@ -829,18 +850,21 @@ Seven-compartment multi-label localization for the 1,041 miRNAs of the PMiSLocMF
   (`miRNA_mRNA_network_feature_128.csv`) plus the co-localization feature**, because the miRNA–mRNA matrix is
   not public at a usable size.
 - Name features of each network miRNA (how the name maps to miRBase, miRBase number ≈ discovery order,
-  letter and copy suffixes) and, fitted on the training miRNAs only, **label profiles**: for each disease (drug),
+  letter and copy suffixes), conservation features of its miRBase sequence (how many other species, and other
+  human loci, share its k-mers; `mirloc_core.conservation`) and, fitted on the training miRNAs only, **label
+  profiles**: for each disease (drug),
   the smoothed compartment rates of the miRNAs linked to it, averaged over a miRNA's diseases (drugs).
 - Classifier: weighted average (weights {weights}) of five members: (i) the modality-attention fusion network
   (4 tokens: sequence, disease, drug, mRNA; its attention over the tokens is reported per miRNA), (ii) an L2
   logistic regression (C = {C}, inner CV) that also sees the raw association rows, (iii) an extra-trees forest on
   the tokens and label profiles, (iv) an extra-trees forest and (v) per-class gradient boosting on the compact
-  profile (label profiles, name features, log degrees). `model.safetensors` holds the fusion network, the
+  profile (label profiles, name and conservation features, log degrees). `model.safetensors` holds the fusion network, the
   scalers, the label-profile sums and the logistic coefficients; forests and boosting are not serialisable
   without pickle, so the released predictions for the 1,041 network miRNAs are precomputed in the atlas (the
   network model cannot score new sequences anyway: its features exist only for network nodes).
-- Name features and label profiles carry study-age and literature signal (the same kind as the study-bias
-  baseline); the benchmark's ablations `without_name_features` and `without_label_profiles` measure them.
+- Name features, conservation features and label profiles carry study-age and literature signal (the same kind
+  as the study-bias baseline); the benchmark's ablations `without_name_features`, `without_conservation_features`
+  and `without_label_profiles` measure them.
 - Protocol (a) 10-fold CV (seed 42): mean AUC {auc:.4f}, AUPR {aupr:.4f}.
 - The embeddings are unsupervised and computed on all 1,041 miRNAs (transductive, label-free).
 - Atlas probabilities are out-of-fold for the 901 labelled miRNAs, from the full model for the 140 unlabelled.
@@ -906,6 +930,7 @@ ABLATIONS = (
     ("without_attention_fusion", {"use_attention": False}),
     ("without_raw_profiles", {"use_raw_profiles": False}),
     ("without_name_features", {"use_name_features": False}),
+    ("without_conservation_features", {"use_conservation_features": False}),
     ("without_label_profiles", {"use_label_profiles": False}),
 )
 
@@ -951,15 +976,7 @@ def benchmark(cfg: PipelineConfig, repeats: int = 5, quick: bool = False, compar
                             f"started and {os.getloadavg()[0]:.2f} after the 10-fold CV; the SW, node2vec and GT "
                             "stages are cached on disk, so when the cache is warm they show cache-load times; "
                             "pipeline_cold holds a run from an empty cache"},
-        "transductive_note": "node2vec and graph-transformer features are unsupervised (no labels) and computed "
-                             "on all 1,041 miRNAs (transductive, label-free); standardisation, the choice of T "
-                             "and C (inner 3-fold CV) and all model weights are fitted inside the training folds. "
-                             "Label profiles are recomputed from the training rows of every fold (leave-one-out "
-                             "for the training rows themselves). The ensemble design (members, weights "
-                             "1:1:2:2:1, tree and boosting sizes, the label profiles and name features) was "
-                             "chosen during development by looking at protocol (a) seed-42 results and one "
-                             "other shuffle, a mild optimistic bias; protocol (d) re-shuffles and (f) homology "
-                             "folds are the checks.",
+        "transductive_note": TRANSDUCTIVE_NOTE,
         "results": results,
     }
     if "pipeline_cold" in previous:
@@ -1110,6 +1127,18 @@ def extend_repeats(cfg: PipelineConfig, repeats: int) -> dict:
     return payload
 
 
+TRANSDUCTIVE_NOTE = (
+    "node2vec and graph-transformer features are unsupervised (no labels) and computed on all 1,041 miRNAs "
+    "(transductive, label-free); standardisation, the choice of T and C (inner 3-fold CV) and all model weights are "
+    "fitted inside the training folds. Label profiles are recomputed from the training rows of every fold "
+    "(leave-one-out for the training rows themselves). The ensemble design (members, weights 1:1:2:2:1, tree and "
+    "boosting sizes, the label profiles and name features) was chosen during development by looking at protocol "
+    "(a) seed-42 results and one other shuffle, and the conservation features (added 2026-12-01) by looking at "
+    "protocol (a) and the first two (d) re-shuffles: a mild optimistic bias; the other (d) re-shuffles and (f) "
+    "homology folds are the checks.")
+"""What the benchmark JSON and docs say about transduction and about how the design was chosen."""
+
+
 def write_docs(payload: dict) -> None:
     """Regenerate the ``network`` section of docs/benchmarks.md from the JSON payload."""
     from .artifacts import update_doc_section
@@ -1241,6 +1270,7 @@ def cli_benchmark(argv: list[str]) -> int:
         path = config.results_dir() / "network_cv.json"
         payload = json.loads(path.read_text()) if path.is_file() else {}
         payload["pipeline_cold"] = cold
+        payload["transductive_note"] = TRANSDUCTIVE_NOTE
         cold["command"] = command_line()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(payload, indent=2, default=float) + "\n")

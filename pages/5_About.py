@@ -58,7 +58,9 @@ st.markdown(
   only interesting by its margin over it.
 * **Names (seven compartments).** A network miRNA's name alone — its miRBase number (≈ discovery order), hairpin
   vs mature, copy suffix — also ranks compartments well (look for `name_only`). The network model uses these
-  name features; its ablation `without_name_features` shows how much of its score they carry.
+  name features, and the conservation features of the sequence (other species and human loci sharing its
+  k-mers); its ablations `without_name_features` and `without_conservation_features` show how much of its
+  score they carry.
 * **Length rule (binary).** In RNALoc-LM's data, precursors are mostly intracellular and mature miRNAs mostly
   extracellular, so "≤ 30 nt ⇒ extracellular" is a strong baseline (look for `length_rule` in the tables above).
 * **Label sparsity.** Mitochondrion, nucleolus and microvesicle have few positives: their AUPRs are noisy.

@@ -135,3 +135,16 @@ def test_name_only_baseline_is_a_real_shortcut():
     the benchmark reports it as a baseline next to the study-bias score."""
     res = nt.name_only_cv(nt.fold_indices(901, 5, 42))
     assert 0.75 < res["auc"] < 0.95, res
+
+
+def test_sequence_conservation_features(network):
+    from mirloc_core import conservation
+    from mirloc_core.data import map_names_to_sequences
+
+    feats = nt.sequence_conservation()
+    assert feats.shape == (1041, len(conservation.FEATURES))
+    missing = (map_names_to_sequences()["sequence"].fillna("") == "").to_numpy()
+    assert missing.any() and np.all(feats[missing] == 0)  # names without a miRBase sequence
+    species = conservation.shared_species(feats)
+    assert species[network.names.index("hsa-let-7a-1")] > 50  # let-7 is in most animal species of miRBase
+    assert conservation.human_paralogs(feats)[network.names.index("hsa-let-7a-1")] >= 2
