@@ -261,7 +261,7 @@ def conservation_features(sequences: list[str], index: dict | None = None) -> np
     owner = np.repeat(np.arange(len(sequences)), lengths)
     windows = {k: _rolling_codes(joined, k) for k in KS}
     human = index["human_entries"]
-    anchors, anchor_ok = _rolling_codes(joined, _ANCHOR)
+    anchors, anchor_ok = windows[_ANCHOR] if _ANCHOR in windows else _rolling_codes(joined, _ANCHOR)
     own = human.own_many(sequences, anchors[anchor_ok], owner[: len(anchors)][anchor_ok])
 
     def largest(counts: np.ndarray, n_windows: int) -> np.ndarray:
