@@ -13,11 +13,11 @@ import streamlit as st
 
 import app_support as ui
 from mirloc_core.config import COMPARTMENTS
-from mirloc_core.sequences import APP_MAX_RECORDS, InputError, MAX_LENGTH, MIN_LENGTH
+from mirloc_core.io.fasta import APP_MAX_RECORDS, InputError, MAX_LENGTH, MIN_LENGTH
 
 
 def _load_example() -> None:
-    from mirloc_core.submission import example_fasta
+    from mirloc_core.io.submission import example_fasta
 
     st.session_state["fasta_input"] = example_fasta()
 
@@ -85,7 +85,7 @@ def _render_result(result) -> None:
         st.info(ui.md_escape(notice), icon=":material/info:")
     table = result.table
     st.subheader(f"Results for {len(table)} sequence{'s' if len(table) != 1 else ''}")
-    from mirloc_core.prediction import write_csv
+    from mirloc_core.predict import write_csv
 
     st.download_button("Download CSV", data=write_csv(result), file_name="mirloc_predictions.csv",
                        mime="text/csv", key="download_csv", icon=":material/download:",
@@ -124,7 +124,7 @@ def predict_page() -> None:
         st.error(ui.md_escape(error) + "  \nThe app cannot predict until the weights are restored "
                  "(`weights/` in the repository, or `MIRLOC_WEIGHTS_REPO`).")
     if clicked and predictor is not None:
-        from mirloc_core.submission import read_submission
+        from mirloc_core.io.submission import read_submission
 
         try:
             records = read_submission(st.session_state.get("fasta_input", ""),

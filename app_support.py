@@ -41,7 +41,7 @@ def md_escape(text: object) -> str:
 @st.cache_resource(show_spinner=False)
 def hub_resolution():
     """Resolve weights and data (repository, local directories or the Hugging Face Hub), once."""
-    from mirloc_core.hub import prepare_environment
+    from mirloc_core.io.hub import prepare_environment
 
     return prepare_environment()
 
@@ -61,7 +61,7 @@ per process avoids OpenMP oversubscription when several requests or other jobs s
 def _load_predictor(weights_dir: str):
     import torch
 
-    from mirloc_core.prediction import Predictor
+    from mirloc_core.predict import Predictor
 
     if os.environ.get(TORCH_THREADS_ENV) or _streamlit_server():
         torch.set_num_threads(max(1, int(os.environ.get(TORCH_THREADS_ENV, "1") or 1)))
@@ -74,13 +74,13 @@ def _streamlit_server() -> bool:
 
 
 def get_predictor():
-    """The :class:`~mirloc_core.prediction.Predictor`, or ``(None, message)`` when it cannot be loaded."""
+    """The :class:`~mirloc_core.predict.Predictor`, or ``(None, message)`` when it cannot be loaded."""
     return _guarded(lambda: _load_predictor(_weights_key()), "The prediction models")
 
 
 def _guarded(load, what: str):
     """``(load(), None)``, or ``(None, message)`` when a missing or corrupt artefact stops it (never a traceback)."""
-    from mirloc_core.artifacts import ArtifactError
+    from mirloc_core.io.artifacts import ArtifactError
 
     try:
         return load(), None
@@ -92,7 +92,7 @@ def _guarded(load, what: str):
 
 @st.cache_resource(show_spinner="Loading the network atlas…")
 def _load_atlas(weights_dir: str):
-    from mirloc_core.network_training import load_atlas
+    from mirloc_core.training.network import load_atlas
 
     return load_atlas(Path(weights_dir))
 
@@ -107,7 +107,7 @@ def get_atlas():
 
 @st.cache_resource(show_spinner="Loading the network data…")
 def _load_network(data_dir: str):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
     return data.load_network()
 
@@ -125,7 +125,7 @@ def get_network():
 
 @st.cache_resource(show_spinner="Computing the similarity networks (first use only)…")
 def _similarities(data_dir: str):
-    from mirloc_core import networks
+    from mirloc_core.features import networks
 
     return networks.sequence_similarity(), networks.functional_similarity()
 
@@ -135,7 +135,7 @@ def get_similarities():
     hub_resolution()
     if not config.data_available():
         return None, None
-    from mirloc_core.artifacts import ArtifactError
+    from mirloc_core.io.artifacts import ArtifactError
 
     try:
         return _similarities(str(config.data_dir()))
@@ -184,7 +184,7 @@ def sidebar() -> None:
 
 
 def submitted_result():
-    """The last :class:`~mirloc_core.prediction.PredictionResult` of this session, or None."""
+    """The last :class:`~mirloc_core.predict.PredictionResult` of this session, or None."""
     return st.session_state.get(RESULT_KEY)
 
 
@@ -196,8 +196,8 @@ def choose_sequence(key: str):
     tuple (str, str) or None
         ``(id, sequence)``; None (with a message shown) when the entered sequence is invalid.
     """
-    from mirloc_core.sequences import InputError
-    from mirloc_core.submission import example_fasta, read_submission
+    from mirloc_core.io.fasta import InputError
+    from mirloc_core.io.submission import example_fasta, read_submission
 
     result = submitted_result()
     options = [r.id for r in result.records] if result is not None else []
@@ -244,7 +244,7 @@ def attention_for(sequence: str):
     predictor, error = get_predictor()
     if predictor is None:
         return {}, error
-    from mirloc_core.sequences import SequenceRecord
+    from mirloc_core.io.fasta import SequenceRecord
 
     single = predictor.predict([SequenceRecord("query", "query", sequence)], sequence_only=True)
     value = {"binary": np.asarray(single.attention["query"]), "seven": np.asarray(single.attention_7comp["query"])}

@@ -36,17 +36,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.app_server import (BARS_READY_JS, fill_and_predict, free_port, launch_browser,  # noqa: E402
                                    start_server, stop_server, wait_healthy)
-from mirloc_core import artifacts, config  # noqa: E402
+from mirloc_core.io import artifacts
+from mirloc_core import config  # noqa: E402
 
 GOALS = {"app_cold_start_seconds": 5.0, "app_predict10_seconds": 1.0}
 
 
 def ten_mirnas() -> list[tuple[str, str]]:
     """Ten real human mature miRNAs (miRBase 22), read from the shared data, else the bundled example."""
-    from mirloc_core.submission import example_fasta, read_submission
+    from mirloc_core.io.submission import example_fasta, read_submission
 
     if config.data_available():
-        from mirloc_core.data import load_mirbase
+        from mirloc_core.io.data import load_mirbase
 
         mature = load_mirbase("mature", "hsa")
         names = ["hsa-let-7a-5p", "hsa-miR-1-3p", "hsa-miR-16-5p", "hsa-miR-21-5p", "hsa-miR-29b-3p",

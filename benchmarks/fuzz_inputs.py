@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mirloc_core.sequences import APP_MAX_RECORDS, InputError, parse_fasta  # noqa: E402
+from mirloc_core.io.fasta import APP_MAX_RECORDS, InputError, parse_fasta  # noqa: E402
 
 NUCLEOTIDES = "ACGUTacgut"
 NOISE = "NRYKMSWBDHVnry-.*0123456789 \t"
@@ -181,7 +181,7 @@ def main(argv=None) -> int:
 
     predictor = None
     if not args.no_predict:
-        from mirloc_core.prediction import Predictor
+        from mirloc_core.predict import Predictor
 
         predictor = Predictor.load()
     start = time.perf_counter()
@@ -206,7 +206,7 @@ def main(argv=None) -> int:
     for failure in harness.failures[:5]:
         print(failure, file=sys.stderr)
     if not args.no_predict or args.out:
-        from mirloc_core.artifacts import merge_summary
+        from mirloc_core.io.artifacts import merge_summary
         from mirloc_core.config import results_dir
 
         out = Path(args.out) if args.out else results_dir() / "fuzz_inputs.json"

@@ -6,7 +6,7 @@ miRBase 22 human miRNAs ``--rounds`` times (default 5) with ids unique to the se
 * errors: a round that does not show exactly its own ten result cards (in order, each with a drawn 7-bar chart)
   within the time limit, or an exception text on the page;
 * no cross-talk: every session sees its own ids only, and in its last round it downloads the CSV and compares
-  every probability with the core :class:`~mirloc_core.prediction.Predictor` run in this process;
+  every probability with the core :class:`~mirloc_core.predict.Predictor` run in this process;
 * latency: click → all ten bar charts drawn, p50 / p95 over all requests;
 * memory: the server's RSS (with children) after warm-up, after the load phase, and after a second identical
   phase: memory must not keep growing with the number of requests.
@@ -42,8 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.app_server import (BARS_READY_JS, CHROMIUM, CHROMIUM_ARGS, free_port, start_server,  # noqa: E402
                                    stop_server, wait_healthy)
-from mirloc_core import artifacts, config, data  # noqa: E402
-from mirloc_core.sequences import parse_fasta, to_fasta  # noqa: E402
+from mirloc_core.io import artifacts
+from mirloc_core import config
+from mirloc_core import data  # noqa: E402
+from mirloc_core.io.fasta import parse_fasta, to_fasta  # noqa: E402
 
 
 def session_sequences(sessions: int, per_session: int = 10) -> list[list[tuple[str, str]]]:
@@ -126,7 +128,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(config.results_dir() / "load_app.json"))
     args = parser.parse_args(argv)
 
-    from mirloc_core.prediction import Predictor
+    from mirloc_core.predict import Predictor
 
     groups = session_sequences(args.sessions)
     predictor = Predictor.load()

@@ -1,11 +1,11 @@
 """mirloc: where in the cell does this microRNA go?
 
 The core package (no Streamlit): data loaders, sequence input, networks and embeddings, the network and
-sequence models, training and benchmarks, prediction, motif analysis and network exploration.
+sequence models, training and benchmarks, prediction, motif analysis and network explore.
 """
 
-from .config import COMPARTMENTS, COMPARTMENT_KEYS, data_dir, get_device, weights_dir
-from .sequences import InputError, SequenceRecord, parse_fasta
+from mirloc_core.config import COMPARTMENTS, COMPARTMENT_KEYS, data_dir, get_device, weights_dir
+from mirloc_core.io.fasta import InputError, SequenceRecord, parse_fasta
 
 __all__ = [
     "COMPARTMENTS",

@@ -15,12 +15,12 @@ import importlib
 import sys
 
 COMMANDS = {
-    ("predict",): ("mirloc_core.prediction:cli_predict", "predict localization for a FASTA file"),
-    ("train", "lm"): ("mirloc_core.sequence_training:cli_train_lm", "pretrain the small RNA language model"),
-    ("train", "sequence"): ("mirloc_core.sequence_training:cli_train", "train and release the sequence models"),
-    ("train", "network"): ("mirloc_core.network_training:cli_train", "train and release the network model"),
-    ("benchmark", "network"): ("mirloc_core.network_training:cli_benchmark", "network-model CV benchmark"),
-    ("benchmark", "sequence"): ("mirloc_core.sequence_training:cli_benchmark", "sequence-model CV benchmark"),
+    ("predict",): ("mirloc_core.predict:cli_predict", "predict localization for a FASTA file"),
+    ("train", "lm"): ("mirloc_core.training.sequence:cli_train_lm", "pretrain the small RNA language model"),
+    ("train", "sequence"): ("mirloc_core.training.sequence:cli_train", "train and release the sequence models"),
+    ("train", "network"): ("mirloc_core.training.network:cli_train", "train and release the network model"),
+    ("benchmark", "network"): ("mirloc_core.training.network:cli_benchmark", "network-model CV benchmark"),
+    ("benchmark", "sequence"): ("mirloc_core.training.sequence:cli_benchmark", "sequence-model CV benchmark"),
     ("motifs", "build"): ("mirloc_core.motifs:cli_build", "build attention, de novo and known motif artefacts"),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_support as ui
-from mirloc_core.artifacts import ArtifactError
+from mirloc_core.io.artifacts import ArtifactError
 
 ui.page_setup("Motifs")
 st.title("Motifs")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import app_support as ui
-from mirloc_core import exploration
+from mirloc_core import explore
 
 ui.page_setup("Network explorer")
 st.title("Network explorer")
@@ -52,11 +52,11 @@ def main() -> None:
     st.subheader(name)
     st.caption(f"miRBase mapping: {atlas.mapping_source[i]}"
                + (f" · {len(atlas.sequences[i])} nt" if atlas.sequences[i] else " · no sequence"))
-    st.markdown(exploration.describe_prediction(atlas, name))
+    st.markdown(explore.describe_prediction(atlas, name))
 
     seq_matrix, func_matrix = ui.get_similarities()
     with st.spinner("Finding neighbours…"):
-        hood = exploration.neighbourhood(atlas, name, k=k, network=network, seq_matrix=seq_matrix,
+        hood = explore.neighbourhood(atlas, name, k=k, network=network, seq_matrix=seq_matrix,
                                          func_matrix=func_matrix)
     for notice in hood.notices:
         st.info(ui.md_escape(notice))
@@ -64,21 +64,21 @@ def main() -> None:
     graph_col, comp_col = st.columns([3, 2])
     with graph_col:
         st.markdown("**Neighbourhood graph**")
-        st.plotly_chart(exploration.neighbour_graph(hood, atlas), key="neighbour_graph")
+        st.plotly_chart(explore.neighbour_graph(hood, atlas), key="neighbour_graph")
     with comp_col:
         st.markdown("**Compartments: network model vs known labels**")
-        comps = exploration.compartment_table(atlas, name)
+        comps = explore.compartment_table(atlas, name)
         st.plotly_chart(ui.probability_figure(comps["probability"].to_numpy(), height=260), key="compartment_bars",
                         config={"displayModeBar": False})
         comps["known"] = comps["known"].map({True: "✓", False: "", None: "–"})
         st.dataframe(comps[["compartment", "probability", "known"]], hide_index=True, width="stretch", key="compartments",
                      column_config={"probability": ui.probability_column("probability")})
         if network is not None:
-            counts = exploration.association_counts(network, name)
+            counts = explore.association_counts(network, name)
             c1, c2 = st.columns(2)
             c1.metric("Diseases (HMDD)", counts["diseases"])
             c2.metric("Drugs (ncDR)", counts["drugs"])
-        profile = exploration.colocalization_profile(name, names)
+        profile = explore.colocalization_profile(name, names)
         if profile is not None:
             st.markdown("**Target-mRNA co-localization profile**")
             st.dataframe(pd.DataFrame({"compartment": profile.index, "co-localization": profile.to_numpy()}),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 import app_support as ui
-from mirloc_core import config, exploration
+from mirloc_core import config
+from mirloc_core import explore
 
 ui.page_setup("Case studies")
 st.title("Case studies")
@@ -28,7 +29,7 @@ def main() -> None:
         st.warning(ui.md_escape(ui.data_missing_message()), icon=":material/warning:")
         return
 
-    table = exploration.case_study_table(atlas)
+    table = explore.case_study_table(atlas)
     matched = table["network_name"].notna()
     c1, c2, c3 = st.columns(3)
     c1.metric("Pairs", len(table))

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 import app_support as ui
-from mirloc_core import config, exploration
+from mirloc_core import config
+from mirloc_core import explore
 
 ui.page_setup("About")
 st.title("About mirloc — model card")
@@ -36,7 +37,7 @@ as a ranked hypothesis to test, not as a measurement.
 
 st.header("Benchmarks")
 st.caption("Every table below is generated from `benchmarks/results/*.json` at page load — never typed by hand.")
-tables = exploration.result_tables()
+tables = explore.result_tables()
 if not tables:
     st.info("No benchmark results found in `benchmarks/results/` yet.")
 for table in tables:

@@ -29,14 +29,14 @@ def shared_data():
 
 @pytest.fixture(scope="session")
 def network(shared_data):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
     return data.load_network()
 
 
 @pytest.fixture(scope="session")
 def name_map(shared_data):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
     return data.map_names_to_sequences()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mirloc_core import alignment
+from mirloc_core.features import alignment
 
 
 def test_hand_checked_pairs():

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mirloc_core import config, exploration
-from mirloc_core.submission import example_fasta
+from mirloc_core import config
+from mirloc_core import explore
+from mirloc_core.io.submission import example_fasta
 
 TIMEOUT = 120
 MIR29B = "UAGCACCAUUUGAAAUCAGUGUU"
@@ -91,7 +92,7 @@ def test_example_predicts_one_chart_per_sequence():
 
 
 def test_csv_download_has_the_cli_columns():
-    from mirloc_core.prediction import CSV_COLUMNS, Predictor, write_csv
+    from mirloc_core.predict import CSV_COLUMNS, Predictor, write_csv
 
     result = Predictor.load().predict(example_fasta())
     text = write_csv(result)
@@ -292,9 +293,9 @@ def test_about_page_builds_tables_from_the_results():
     assert weights.loc[weights["part"] == "sequence", "files"].iloc[0] > 0
     results = sorted(p.name for p in config.results_dir().glob("*.json"))
     expanders = [e.label for e in at.expander if not e.label.startswith("Model card")]
-    assert len(expanders) == len(exploration.result_tables()) and all(any(r in x for x in expanders) for r in
-                                                                      [t.source for t in exploration.result_tables()])
-    assert set(t.source for t in exploration.result_tables()) <= set(results)
+    assert len(expanders) == len(explore.result_tables()) and all(any(r in x for x in expanders) for r in
+                                                                      [t.source for t in explore.result_tables()])
+    assert set(t.source for t in explore.result_tables()) <= set(results)
     cards = sorted(config.weights_dir().glob("*/model_card.md"))
     assert len([e for e in at.expander if e.label.startswith("Model card")]) == len(cards)
 

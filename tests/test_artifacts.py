@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mirloc_core.artifacts import ArtifactError, load_tensors, save_tensors
+from mirloc_core.io.artifacts import ArtifactError, load_tensors, save_tensors
 
 
 def test_round_trip_and_identical_content_is_not_rewritten(tmp_path):

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from mirloc_core.config import REPO_ROOT
-from mirloc_core.prediction import CSV_COLUMNS, _parse_any_size
-from mirloc_core.sequences import MAX_INPUT_BYTES
+from mirloc_core.predict import CSV_COLUMNS, _parse_any_size
+from mirloc_core.io.fasta import MAX_INPUT_BYTES
 
 
 def _run(*args, stdin=None):
@@ -22,7 +22,7 @@ def _run(*args, stdin=None):
 
 
 def test_predict_real_fasta_to_csv(tmp_path, shared_data):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
     src = data.data_dir() / "mirbase22" / "hsa_mature.fa"
     lines = src.read_text().splitlines()[:60]  # 30 human matures, as shipped by miRBase

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mirloc_core import conservation
+from mirloc_core.features import conservation
 
 
 def test_kmer_codes_by_hand():
@@ -30,7 +30,7 @@ def test_index_counts_other_species_and_sequences():
 
 @pytest.fixture(scope="module")
 def matures(shared_data):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
     return data.load_mirbase("mature", "hsa")
 
@@ -52,7 +52,7 @@ def test_deeply_conserved_miRNAs_score_higher(matures):
 def test_head_predicts_held_out_network_miRNAs(shared_data):
     from sklearn.metrics import roc_auc_score
 
-    from mirloc_core.sequence_training import seven_dataset
+    from mirloc_core.training.sequence import seven_dataset
 
     seqs, y, _, _ = seven_dataset()
     x = conservation.conservation_features(seqs)
@@ -104,7 +104,7 @@ def test_paralogs_leave_out_the_query_its_precursor_and_its_matures():
 
 
 def test_human_families_have_paralogs(matures):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
     hairpins = data.load_mirbase("hairpin", "hsa")
     names = ["hsa-let-7a-1", "hsa-mir-6724-1", "hsa-mir-4454"]

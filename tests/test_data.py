@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mirloc_core import config, data
+from mirloc_core import config
+from mirloc_core.io import data
 
 
 def test_network_shapes(network):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mirloc_core import embeddings, networks
+from mirloc_core.features import node2vec as embeddings
+from mirloc_core.features import networks
 
 
 def _cos(a, b):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from mirloc_core import encoders
-from mirloc_core.artifacts import ArtifactError, write_manifest
-from mirloc_core.encoders import (
+from mirloc_core.models import lm as encoders
+from mirloc_core.io.artifacts import ArtifactError, write_manifest
+from mirloc_core.models.lm import (
     LMConfig,
     RNALanguageModel,
     kmer_frequencies,
@@ -83,8 +83,8 @@ def test_lm_hidden_shape_and_padding_invariance():
 
 
 def test_lm_masked_loss_falls_on_real_mirbase(shared_data):
-    from mirloc_core import data
-    from mirloc_core.sequence_training import evaluate_lm, pretrain_lm
+    from mirloc_core.io import data
+    from mirloc_core.training.sequence import evaluate_lm, pretrain_lm
 
     hairpins = list(data.load_mirbase("hairpin", species="hsa").values())
     matures = list(data.load_mirbase("mature", species="hsa").values())

@@ -1,4 +1,4 @@
-"""Tests of mirloc_core.exploration on the REAL released network atlas and the shared data."""
+"""Tests of mirloc_core.explore on the REAL released network atlas and the shared data."""
 
 from __future__ import annotations
 
@@ -7,32 +7,32 @@ import json
 import numpy as np
 import pytest
 
-from mirloc_core import exploration
+from mirloc_core import explore
 from mirloc_core.config import COMPARTMENTS
 
 
 @pytest.fixture(scope="module")
 def atlas():
-    from mirloc_core.network_training import load_atlas
+    from mirloc_core.training.network import load_atlas
 
     return load_atlas()
 
 
 def test_case_study_name_rule(network):
     names = network.names
-    assert exploration.case_study_name("miR-21", names) == "hsa-mir-21"
-    assert exploration.case_study_name("miR-146b-5p", names) == "hsa-mir-146b"
-    assert exploration.case_study_name("miR-142-3p", names) == "hsa-mir-142"
-    assert exploration.case_study_name("miR-340-5p", names) == "hsa-mir-340"
-    assert exploration.case_study_name("miR-48", names) is None  # a C. elegans miRNA
-    assert exploration.case_study_name("let-7", ["hsa-let-7"]) == "hsa-let-7"
-    assert exploration.case_study_name("miR-21", ["hsa-mir-21a"]) is None  # no fuzzy matching
+    assert explore.case_study_name("miR-21", names) == "hsa-mir-21"
+    assert explore.case_study_name("miR-146b-5p", names) == "hsa-mir-146b"
+    assert explore.case_study_name("miR-142-3p", names) == "hsa-mir-142"
+    assert explore.case_study_name("miR-340-5p", names) == "hsa-mir-340"
+    assert explore.case_study_name("miR-48", names) is None  # a C. elegans miRNA
+    assert explore.case_study_name("let-7", ["hsa-let-7"]) == "hsa-let-7"
+    assert explore.case_study_name("miR-21", ["hsa-mir-21a"]) is None  # no fuzzy matching
 
 
 def test_case_study_table_joins_atlas_probabilities(atlas, shared_data):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
-    table = exploration.case_study_table(atlas)
+    table = explore.case_study_table(atlas)
     assert len(table) == 35
     assert table["network_name"].isna().sum() == 2
     row = table[(table["mirna"] == "miR-21") & (table["compartment"] == "Exosome")].iloc[0]
@@ -47,22 +47,22 @@ def test_case_study_table_joins_atlas_probabilities(atlas, shared_data):
 
 def test_compartment_table_and_description(atlas):
     labelled = atlas.names[int(np.flatnonzero(atlas.labelled)[0])]
-    table = exploration.compartment_table(atlas, labelled)
+    table = explore.compartment_table(atlas, labelled)
     assert list(table["compartment"]) == list(COMPARTMENTS)
     assert table["known"].isin([True, False]).all()
-    assert "Known compartments" in exploration.describe_prediction(atlas, labelled)
+    assert "Known compartments" in explore.describe_prediction(atlas, labelled)
     unlabelled = atlas.names[int(np.flatnonzero(~atlas.labelled)[0])]
-    assert exploration.compartment_table(atlas, unlabelled)["known"].isna().all()
-    assert "Unlabelled" in exploration.describe_prediction(atlas, unlabelled)
+    assert explore.compartment_table(atlas, unlabelled)["known"].isna().all()
+    assert "Unlabelled" in explore.describe_prediction(atlas, unlabelled)
     with pytest.raises(KeyError, match="not one of"):
-        exploration.compartment_table(atlas, "hsa-mir-nonexistent")
+        explore.compartment_table(atlas, "hsa-mir-nonexistent")
 
 
 def test_neighbourhood_by_three_relations(atlas, network):
-    from mirloc_core import networks
+    from mirloc_core.features import networks
 
     seq, func = networks.sequence_similarity(), networks.functional_similarity()
-    hood = exploration.neighbourhood(atlas, "hsa-mir-21", k=5, network=network, seq_matrix=seq, func_matrix=func)
+    hood = explore.neighbourhood(atlas, "hsa-mir-21", k=5, network=network, seq_matrix=seq, func_matrix=func)
     assert hood.notices == []
     assert set(hood.table["relation"]) == {"sequence", "function", "embedding"}
     i = atlas.names.index("hsa-mir-21")
@@ -77,15 +77,15 @@ def test_neighbourhood_by_three_relations(atlas, network):
     assert first["shared_diseases"] == int((network.disease[i] * network.disease[j]).sum())
     assert first["shared_drugs"] == int((network.drug[i] * network.drug[j]).sum())
     # without a precomputed matrix the sequence row is recomputed with the same formula
-    row = exploration.sequence_similarity_row(atlas, i)
+    row = explore.sequence_similarity_row(atlas, i)
     mapped = [bool(s) for s in atlas.sequences]
     assert np.allclose(row[mapped], seq[i][mapped], atol=1e-4)
-    fig = exploration.neighbour_graph(hood, atlas)
+    fig = explore.neighbour_graph(hood, atlas)
     assert fig.data[-1].mode == "markers+text"
 
 
 def test_neighbourhood_without_data_says_what_is_missing(atlas):
-    hood = exploration.neighbourhood(atlas, "hsa-mir-21", k=4)
+    hood = explore.neighbourhood(atlas, "hsa-mir-21", k=4)
     assert set(hood.table["relation"]) == {"sequence", "embedding"}
     assert any("Functional similarity" in n for n in hood.notices)
     assert hood.table["shared_diseases"].isna().all()
@@ -93,22 +93,22 @@ def test_neighbourhood_without_data_says_what_is_missing(atlas):
 
 def test_embedding_neighbours_are_cosine(atlas):
     i = atlas.names.index("hsa-mir-21")
-    row = exploration.embedding_similarity_row(atlas, i)
+    row = explore.embedding_similarity_row(atlas, i)
     assert row[i] == pytest.approx(1.0)
     assert np.all(row <= 1.0 + 1e-6)
 
 
 def test_nearest_known_for_a_new_sequence(atlas):
     mir21_mature = "UAGCUUAUCAGACUGAUGUUGA"
-    near = exploration.nearest_known(mir21_mature, atlas, k=5)
+    near = explore.nearest_known(mir21_mature, atlas, k=5)
     assert len(near) == 5 and near["similarity"].is_monotonic_decreasing
     assert near.iloc[0]["name"] == "hsa-mir-21"
 
 
 def test_colocalization_profile(atlas, shared_data):
-    from mirloc_core.data import load_published_features
+    from mirloc_core.io.data import load_published_features
 
-    profile = exploration.colocalization_profile("hsa-mir-21", atlas.names)
+    profile = explore.colocalization_profile("hsa-mir-21", atlas.names)
     i = atlas.names.index("hsa-mir-21")
     assert list(profile.index) == ["Cytoplasm", "Exosome", "Nucleolus", "Nucleus"]
     assert np.allclose(profile.to_numpy(), load_published_features()["coloc"][i])
@@ -123,7 +123,7 @@ def test_result_tables_are_generated_from_json(tmp_path):
                    "study_bias": {"auc": {"mean": 0.7, "std": 0.0}, "aupr": {"mean": 0.5, "std": 0.0}}},
         "folds": [1, 2, 3]}))
     (tmp_path / "broken.json").write_text("{not json")
-    tables = exploration.result_tables(tmp_path)
+    tables = explore.result_tables(tmp_path)
     assert [t.source for t in tables] == ["summary.json", "network_cv.json"]
     summary, cv = tables
     assert dict(zip(summary.frame["metric"], summary.frame["value"])) == {"network_auc": "0.91",
@@ -134,11 +134,11 @@ def test_result_tables_are_generated_from_json(tmp_path):
     assert cv.meta["command"] == "python -m mirloc_core benchmark network"
     wide = {f"m{i}": i / 3 for i in range(12)}
     (tmp_path / "wide.json").write_text(json.dumps({"timing": wide, "other": {"x": 1}}))
-    long = next(t for t in exploration.result_tables(tmp_path) if t.source == "wide.json").frame
+    long = next(t for t in explore.result_tables(tmp_path) if t.source == "wide.json").frame
     assert list(long.columns) == ["section", "metric", "value"] and len(long) == 13
     assert long.loc[long["metric"] == "m1", "value"].item() == "0.3333"
 
 
 def test_result_tables_read_the_real_results():
-    for table in exploration.result_tables():
+    for table in explore.result_tables():
         assert len(table.frame) > 0 and table.source.endswith(".json")

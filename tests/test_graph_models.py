@@ -7,7 +7,8 @@ import scipy.sparse as sp
 import torch
 from scipy.sparse.csgraph import shortest_path
 
-from mirloc_core import graph_models, networks
+from mirloc_core.models import graph as graph_models
+from mirloc_core.features import networks
 
 
 def _real_subgraph(n=150, threshold=0.6):

@@ -1,4 +1,4 @@
-"""Tests of mirloc_core.hub: weights and data from the repository, a directory, or a Hugging Face snapshot.
+"""Tests of mirloc_core.io.hub: weights and data from the repository, a directory, or a Hugging Face snapshot.
 
 No network here: the Hub repositories are laid out as a local Hugging Face cache (``models--owner--name/refs/main``
 and ``snapshots/<commit>/``) holding copies of the REAL released weights and of the real shared data files, and
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from mirloc_core import config, hub
-from mirloc_core.artifacts import ArtifactError
+from mirloc_core import config
+from mirloc_core.io import hub
+from mirloc_core.io.artifacts import ArtifactError
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -69,7 +70,7 @@ def test_weights_from_a_hub_snapshot(offline, weights_snapshot, monkeypatch):
 
 
 def test_the_predictor_loads_from_the_hub_snapshot(offline, weights_snapshot, monkeypatch):
-    from mirloc_core.prediction import Predictor
+    from mirloc_core.predict import Predictor
 
     monkeypatch.setenv("MIRLOC_WEIGHTS_REPO", "me/mirloc-weights")
     path, _ = hub.resolve_weights_dir(cache_dir=offline)

@@ -15,7 +15,7 @@ from mirloc_core import motifs as M
 
 @pytest.fixture(scope="module")
 def hairpins(shared_data):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
     return data.load_mirbase("hairpin", "hsa")
 
@@ -162,7 +162,7 @@ def test_known_site_attention_detects_attended_sites(hairpins, known):
 
 
 def test_meme_roundtrip_and_user_files(tmp_path, known, shared_data):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
     rbp = M.read_meme(data.rbp_motif_path())
     assert len(rbp) == 102 and rbp[0].id == "RNCMPT00001"

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from mirloc_core import artifacts, config, network_training as nt
+from mirloc_core.io import artifacts
+from mirloc_core import config
+from mirloc_core.training import network as nt
 
 TINY = nt.PipelineConfig(features="published", thresholds=(0.8,), gt_epochs=3, gt_dim=32, gt_layers=1,
                          fusion_epochs=15, lr_grid=(0.01,), inner_folds=2, trees=20, boosting_iterations=20)
@@ -31,7 +33,7 @@ def test_folds_follow_gtmaloc_protocol():
 
 
 def test_homology_folds_keep_groups_together(network):
-    from mirloc_core.networks import sequence_similarity
+    from mirloc_core.features.networks import sequence_similarity
 
     groups = nt.homology_groups(network.names, sequence_similarity())
     assert nt.family_key("hsa-let-7a-1") == nt.family_key("hsa-let-7") == "hsa-let-7"
@@ -138,8 +140,8 @@ def test_name_only_baseline_is_a_real_shortcut():
 
 
 def test_sequence_conservation_features(network):
-    from mirloc_core import conservation
-    from mirloc_core.data import map_names_to_sequences
+    from mirloc_core.features import conservation
+    from mirloc_core.io.data import map_names_to_sequences
 
     feats = nt.sequence_conservation()
     assert feats.shape == (1041, len(conservation.FEATURES))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mirloc_core import networks
+from mirloc_core.features import networks
 
 
 def test_sequence_similarity(name_map):

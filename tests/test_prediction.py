@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mirloc_core.artifacts import ArtifactError
+from mirloc_core.io.artifacts import ArtifactError
 from mirloc_core.config import COMPARTMENTS
-from mirloc_core.prediction import CSV_COLUMNS, PredictionResult, Predictor, write_csv
-from mirloc_core.sequences import SequenceRecord, to_fasta
+from mirloc_core.predict import CSV_COLUMNS, PredictionResult, Predictor, write_csv
+from mirloc_core.io.fasta import SequenceRecord, to_fasta
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def predictor():
 
 @pytest.fixture(scope="module")
 def ten(shared_data):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
     matures = data.load_mirbase("mature", "hsa")
     hairpins = data.load_mirbase("hairpin", "hsa")
@@ -77,8 +77,8 @@ def test_same_input_gives_bit_identical_output_whatever_the_batch(predictor, ten
 
 
 def test_one_alignment_pass_serves_nearest_known_and_knn_blend(predictor, ten, monkeypatch):
-    from mirloc_core import alignment
-    from mirloc_core.sequence_training import knn_transfer
+    from mirloc_core.features import alignment
+    from mirloc_core.training.sequence import knn_transfer
 
     seqs = [r.sequence for r in ten]
     sims = alignment.sw_similarity(seqs, predictor.ref_sequences)
@@ -126,7 +126,7 @@ def test_network_lookup_or_notice(predictor, name_map):
 
 
 def test_mature_miRNA_is_matched_to_its_network_precursor(predictor, shared_data):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
     mature = data.load_mirbase("mature", "hsa")["hsa-miR-21-5p"]
     shuffled = "".join(sorted(mature))  # same composition, no containment
@@ -194,10 +194,10 @@ def test_corrupt_or_missing_weights_raise(tmp_path):
 def test_knn_blend_reference_is_used_when_released(tmp_path, ten):
     import json
 
-    from mirloc_core.artifacts import write_manifest
+    from mirloc_core.io.artifacts import write_manifest
     from mirloc_core.config import weights_dir
-    from mirloc_core.conservation import HEAD_FILE
-    from mirloc_core.prediction import KNN_REFERENCE_FILE
+    from mirloc_core.features.conservation import HEAD_FILE
+    from mirloc_core.predict import KNN_REFERENCE_FILE
 
     shutil.copytree(weights_dir() / "sequence", tmp_path / "sequence")
     shutil.copytree(weights_dir() / "lm", tmp_path / "lm")
@@ -217,8 +217,8 @@ def test_knn_blend_reference_is_used_when_released(tmp_path, ten):
 
 
 def test_conservation_head_is_blended_when_released(tmp_path, ten):
-    from mirloc_core import conservation
-    from mirloc_core.artifacts import save_tensors, write_manifest
+    from mirloc_core.features import conservation
+    from mirloc_core.io.artifacts import save_tensors, write_manifest
     from mirloc_core.config import weights_dir
 
     shutil.copytree(weights_dir() / "sequence", tmp_path / "sequence")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from mirloc_core import pretrained
-from mirloc_core.pretrained import PretrainedEncoder, PretrainedUnavailable
+from mirloc_core.models import rnafm as pretrained
+from mirloc_core.models.rnafm import PretrainedEncoder, PretrainedUnavailable
 
 multimolecule = pytest.importorskip("multimolecule", reason="optional RNA-FM path: pip install multimolecule")
 
@@ -45,7 +45,7 @@ def test_tiny_model_loads_from_local_directory(tiny_dir):
 
 
 def test_tiny_model_feeds_the_sequence_model(tiny_dir):
-    from mirloc_core.sequence_models import ModelConfig, SequenceEnsemble, SequenceLocalizer
+    from mirloc_core.models.sequence import ModelConfig, SequenceEnsemble, SequenceLocalizer
 
     encoder = PretrainedEncoder.load(str(tiny_dir), device="cpu")
     torch.manual_seed(0)

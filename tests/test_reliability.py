@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from benchmarks import fuzz_inputs
-from mirloc_core import data
-from mirloc_core.artifacts import ArtifactError
-from mirloc_core.sequences import APP_MAX_RECORDS, MAX_INPUT_BYTES, InputError, parse_fasta, to_fasta
+from mirloc_core.io import data
+from mirloc_core.io.artifacts import ArtifactError
+from mirloc_core.io.fasta import APP_MAX_RECORDS, MAX_INPUT_BYTES, InputError, parse_fasta, to_fasta
 
 
 def test_fuzz_parser_only_raises_input_error():
@@ -47,7 +47,7 @@ def test_limits_are_enforced_with_specific_messages():
 
 @pytest.fixture(scope="module")
 def predictor():
-    from mirloc_core.prediction import Predictor
+    from mirloc_core.predict import Predictor
 
     return Predictor.load()
 
@@ -75,7 +75,7 @@ def test_predictions_are_bit_identical_across_runs_and_batches(predictor, ten_re
 
 
 def test_csv_download_neutralises_formula_cells(predictor):
-    from mirloc_core.prediction import CSV_COLUMNS, write_csv
+    from mirloc_core.predict import CSV_COLUMNS, write_csv
 
     text = ">=cmd|' /C calc'!A0\nACGUACGUACGUACGUACGUAA\n>+SUM(1)\nUGAGGUAGUAGGUUGUAUAGUU\n" \
            ">-2+3\nUAGCUUAUCAGACUGAUGUUGA\n>@x\nUGGAAUGUAAAGAAGUAUGUAU\n"
@@ -89,7 +89,7 @@ def test_csv_download_neutralises_formula_cells(predictor):
 
 def test_corrupt_or_missing_weights_give_a_clear_error(tmp_path):
     from mirloc_core.config import weights_dir
-    from mirloc_core.prediction import Predictor
+    from mirloc_core.predict import Predictor
 
     copy = tmp_path / "weights"
     shutil.copytree(weights_dir() / "sequence", copy / "sequence")

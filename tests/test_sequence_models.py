@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from mirloc_core.encoders import LMConfig, RNALanguageModel, tokenize
-from mirloc_core.sequence_models import (
+from mirloc_core.models.lm import LMConfig, RNALanguageModel, tokenize
+from mirloc_core.models.sequence import (
     ModelConfig,
     SequenceEnsemble,
     SequenceLocalizer,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mirloc_core import sequence_training as st
-from mirloc_core.sequence_models import ModelConfig
+from mirloc_core.training import sequence as st
+from mirloc_core.models.sequence import ModelConfig
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +74,7 @@ def test_mean_std_and_markdown():
 
 
 def test_pretrain_lm_stops_at_time_budget(shared_data):
-    from mirloc_core.encoders import LMConfig
+    from mirloc_core.models.lm import LMConfig
 
     train, val = st.lm_corpus(val_fraction=0.001)
     assert len(train) + len(val) == 38589 + 48885
@@ -96,7 +96,7 @@ def test_released_sequence_model_card_matches_the_benchmark():
     import json
 
     from mirloc_core.config import results_dir, weights_dir
-    from mirloc_core.sequence_training import sequence_model_card
+    from mirloc_core.training.sequence import sequence_model_card
 
     folder = weights_dir() / "sequence"
     manifest = json.loads((folder / "manifest.json").read_text())

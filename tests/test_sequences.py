@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mirloc_core.sequences import (
+from mirloc_core.io.fasta import (
     APP_MAX_RECORDS,
     MAX_INPUT_BYTES,
     InputError,
@@ -67,7 +67,7 @@ def test_length_boundaries_are_accepted():
 
 
 def test_real_mirbase_records(shared_data):
-    from mirloc_core import data
+    from mirloc_core.io import data
 
     matures = data.load_mirbase("mature", "hsa")
     names = list(matures)[:20]

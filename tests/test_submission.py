@@ -1,16 +1,16 @@
-"""Tests of mirloc_core.submission: the app's text/upload handler and the bundled example."""
+"""Tests of mirloc_core.io.submission: the app's text/upload handler and the bundled example."""
 
 from __future__ import annotations
 
 import pytest
 
-from mirloc_core.sequences import APP_MAX_RECORDS, InputError
-from mirloc_core.submission import (EXAMPLE_FASTA, EXAMPLE_NAMES, SubmissionError, example_fasta,
+from mirloc_core.io.fasta import APP_MAX_RECORDS, InputError
+from mirloc_core.io.submission import (EXAMPLE_FASTA, EXAMPLE_NAMES, SubmissionError, example_fasta,
                                     read_submission)
 
 
 def test_bundled_example_matches_mirbase(shared_data):
-    from mirloc_core.data import load_mirbase
+    from mirloc_core.io.data import load_mirbase
 
     mature, hairpin = load_mirbase("mature", "hsa"), load_mirbase("hairpin", "hsa")
     records = read_submission(EXAMPLE_FASTA.read_text())

@@ -139,7 +139,7 @@ class KmerIndex:
 
 
 def _collection(kind: str) -> dict[str, str]:
-    from .data import load_mirbase
+    from mirloc_core.io.data import load_mirbase
 
     return load_mirbase(kind, None)
 
@@ -214,7 +214,7 @@ class HumanEntries:
 
 @functools.lru_cache(maxsize=2)
 def _indexes(root: str) -> dict:
-    from .networks import cached_array
+    from mirloc_core.features.networks import cached_array
 
     out = {}
     human = {}
@@ -238,7 +238,7 @@ def indexes() -> dict:
 
     Built from ``MIRLOC_DATA`` (a few seconds), cached on disk (about 50 MB) and in memory.
     """
-    from . import config
+    from mirloc_core import config
 
     return _indexes(str(config.data_dir()))
 
@@ -248,7 +248,7 @@ def conservation_features(sequences: list[str], index: dict | None = None) -> np
 
     Raises
     ------
-    mirloc_core.data.DataMissingError
+    mirloc_core.io.data.DataMissingError
         When miRBase 22 is not in the data directory (and no ``index`` is given); see :func:`available`.
     """
     out = np.zeros((len(sequences), len(FEATURES)), np.float32)
@@ -311,7 +311,7 @@ def human_paralogs(features: np.ndarray, k: int = 20) -> np.ndarray:
 
 def available() -> bool:
     """Whether miRBase 22 (all species) is in the data directory, so that features can be computed."""
-    from . import config
+    from mirloc_core import config
 
     folder = config.data_dir() / "mirbase22"
     return all((folder / f"{c}.fa.gz").is_file() for c in COLLECTIONS)

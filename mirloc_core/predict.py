@@ -2,7 +2,7 @@
 
 :class:`Predictor` loads the released sequence models (``weights/sequence/``, verified against their manifest)
 and, when present, the network atlas (``weights/network/``, through
-:func:`mirloc_core.network_training.load_atlas`). :meth:`Predictor.predict` returns a
+:func:`mirloc_core.training.network.load_atlas`). :meth:`Predictor.predict` returns a
 :class:`PredictionResult`; :func:`write_csv` writes its table (the app's download uses the same writer).
 
 Determinism: models run in eval mode and in float64 with results rounded to float32, padding is masked, and
@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .config import COMPARTMENT_KEYS, COMPARTMENTS, get_device, weights_dir as default_weights_dir
-from .sequences import make_ids_unique, parse_fasta
+from mirloc_core.config import COMPARTMENT_KEYS, COMPARTMENTS, get_device, weights_dir as default_weights_dir
+from mirloc_core.io.fasta import make_ids_unique, parse_fasta
 
 CSV_COLUMNS = ["id", "sequence", "length", "p_extracellular", "p_intracellular", "call", "p_cytoplasm",
                "p_exosome", "p_nucleolus", "p_nucleus", "p_extracellular_vesicle", "p_microvesicle",
@@ -68,18 +68,18 @@ class PredictionResult:
     notices: list = field(default_factory=list)
     conservation: dict = field(default_factory=dict)
     """Id → number of other species sharing a 20-nt stretch with the sequence in miRBase 22 (when the
-    conservation head was used; see :func:`mirloc_core.conservation.shared_species`)."""
+    conservation head was used; see :func:`mirloc_core.features.conservation.shared_species`)."""
     paralogs: dict = field(default_factory=dict)
     """Id → number of other human miRBase 22 loci sharing a 20-nt stretch with the sequence (when the
-    conservation head was used; see :func:`mirloc_core.conservation.human_paralogs`)."""
+    conservation head was used; see :func:`mirloc_core.features.conservation.human_paralogs`)."""
 
 
 def _load_atlas(root: Path | None):
     """The network atlas, or ``(None, reason)`` when the network module or its weights are missing."""
-    from .artifacts import ArtifactError
+    from mirloc_core.io.artifacts import ArtifactError
 
     try:
-        from .network_training import load_atlas
+        from mirloc_core.training.network import load_atlas
     except ImportError as exc:
         return None, f"network weights not found (network model unavailable: {exc}): sequence model only"
     try:
@@ -93,11 +93,11 @@ def _reference_sequences(atlas) -> tuple[list[str], list[str], str]:
     if atlas is not None:
         pairs = [(n, s) for n, s in zip(atlas.names, atlas.sequences) if s]
         return [p[0] for p in pairs], [p[1] for p in pairs], "network atlas"
-    from .config import DataMissingError, data_available
+    from mirloc_core.config import DataMissingError, data_available
 
     if data_available():
         try:
-            from .data import map_names_to_sequences
+            from mirloc_core.io.data import map_names_to_sequences
 
             frame = map_names_to_sequences()
             frame = frame[frame["sequence"] != ""]
@@ -169,14 +169,14 @@ class Predictor:
 
         Raises
         ------
-        mirloc_core.artifacts.ArtifactError
+        mirloc_core.io.artifacts.ArtifactError
             When the sequence or LM weights are missing or corrupt.
         """
-        from .artifacts import ArtifactError, load_tensors, verify_manifest
-        from .conservation import FEATURES as CONSERVATION_FEATURES
-        from .conservation import HEAD_FILE
-        from .encoders import load_lm
-        from .sequence_models import ModelConfig, SequenceEnsemble
+        from mirloc_core.io.artifacts import ArtifactError, load_tensors, verify_manifest
+        from mirloc_core.features.conservation import FEATURES as CONSERVATION_FEATURES
+        from mirloc_core.features.conservation import HEAD_FILE
+        from mirloc_core.models.lm import load_lm
+        from mirloc_core.models.sequence import ModelConfig, SequenceEnsemble
 
         root = Path(weights_dir) if weights_dir is not None else default_weights_dir()
         device = device if isinstance(device, torch.device) else get_device(device)
@@ -210,7 +210,7 @@ class Predictor:
     def warm(self) -> "Predictor":
         """Load what the first prediction would otherwise load lazily (the miRBase k-mer index of the
         conservation head, about 1 s from the disk cache); returns ``self``. The app calls it at start-up."""
-        from . import conservation
+        from mirloc_core.features import conservation
 
         if self.conservation is not None and conservation.available():
             conservation.indexes()
@@ -225,7 +225,7 @@ class Predictor:
         The weight is 0 (probabilities unchanged) when no head was released or when miRBase 22 is not in the
         data directory (the features need it); :meth:`predict` then adds a notice.
         """
-        from . import conservation
+        from mirloc_core.features import conservation
 
         if self.conservation is None or not sequences or not conservation.available():
             return probabilities, 0.0, None
@@ -243,7 +243,7 @@ class Predictor:
 
     @knn_reference.setter
     def knn_reference(self, value) -> None:
-        from .alignment import self_scores
+        from mirloc_core.features.alignment import self_scores
 
         self._knn_reference = value
         knn_seqs = list(value[0]) if value is not None else []
@@ -281,10 +281,10 @@ class Predictor:
         known : dict
             Sequence → the known network miRNA it corresponds to, or None (see :func:`known_relation`).
         transfer : dict
-            Sequence → its kNN-SW transfer row (see :func:`mirloc_core.sequence_training.knn_transfer`).
+            Sequence → its kNN-SW transfer row (see :func:`mirloc_core.training.sequence.knn_transfer`).
         """
-        from .alignment import self_scores, sw_scores
-        from .sequence_training import knn_transfer
+        from mirloc_core.features.alignment import self_scores, sw_scores
+        from mirloc_core.training.sequence import knn_transfer
 
         nearest = nearest and bool(self.ref_sequences)
         knn = knn and self.knn_reference is not None
@@ -459,7 +459,7 @@ class Predictor:
 
 
 def _sha(path: Path) -> str:
-    from .data import file_sha256
+    from mirloc_core.io.data import file_sha256
 
     return file_sha256(path) if path.is_file() else ""
 
@@ -498,7 +498,7 @@ def write_csv(result, path_or_buffer=None):
 
 def cli_predict(argv: list[str]) -> int:
     """``python -m mirloc_core predict INPUT.fa --out OUT.csv [--sequence-only] [--device cpu|cuda]``."""
-    from .sequences import InputError
+    from mirloc_core.io.fasta import InputError
 
     parser = argparse.ArgumentParser(prog="python -m mirloc_core predict",
                                      description="Predict the localization of every sequence in a FASTA file.")
@@ -520,7 +520,7 @@ def cli_predict(argv: list[str]) -> int:
     except (InputError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from .artifacts import ArtifactError
+    from mirloc_core.io.artifacts import ArtifactError
 
     try:
         predictor = Predictor.load(args.weights, device=args.device)
@@ -542,7 +542,7 @@ def cli_predict(argv: list[str]) -> int:
 
 def _parse_any_size(text) -> list:
     """Parse FASTA of any size: the app's 1 MB input limit is for pasted text, so large files go in chunks."""
-    from .sequences import MAX_INPUT_BYTES
+    from mirloc_core.io.fasta import MAX_INPUT_BYTES
 
     if isinstance(text, (bytes, bytearray)):
         text = bytes(text).decode("utf-8-sig")

@@ -3,7 +3,7 @@
 Tokens
 ------
 ``PAD = 0``, ``A C G U = 1 2 3 4``, ``MASK = 5``. A character outside ACGU (only found in a few trusted
-miRBase entries; user input is validated by :func:`mirloc_core.sequences.parse_fasta`) is read as ``MASK``.
+miRBase entries; user input is validated by :func:`mirloc_core.io.fasta.parse_fasta`) is read as ``MASK``.
 
 The language model (:class:`RNALanguageModel`) is a small pre-norm transformer encoder with sinusoidal
 positions (so it accepts any length), pretrained with masked-language modelling on all miRBase 22 hairpins
@@ -239,7 +239,7 @@ def mlm_loss(model: RNALanguageModel, inputs: torch.Tensor, targets: torch.Tenso
 
 def save_lm(model: RNALanguageModel, directory: Path, metadata: dict | None = None) -> Path:
     """Write the LM's weights and config to ``directory/lm.safetensors``."""
-    from .artifacts import save_tensors
+    from mirloc_core.io.artifacts import save_tensors
 
     path = Path(directory) / LM_FILE
     meta = {"config": asdict(model.cfg), **(metadata or {})}
@@ -252,11 +252,11 @@ def load_lm(directory: Path | None = None, verify: bool = True) -> RNALanguageMo
 
     Raises
     ------
-    mirloc_core.artifacts.ArtifactError
+    mirloc_core.io.artifacts.ArtifactError
         When the weights are missing, corrupt or do not match the manifest.
     """
-    from .artifacts import load_tensors, verify_manifest
-    from .config import weights_dir
+    from mirloc_core.io.artifacts import load_tensors, verify_manifest
+    from mirloc_core.config import weights_dir
 
     directory = Path(directory) if directory else weights_dir() / "lm"
     if verify:

@@ -7,7 +7,7 @@ Weights
        ``huggingface_hub.snapshot_download`` (revision ``MIRLOC_WEIGHTS_REVISION``, default ``main``). Its
        root, or its ``weights/`` folder when it has one, must hold ``lm/`` and ``sequence/`` (and optionally
        ``network/``, ``motifs/``), each with a ``manifest.json`` whose sha256 of every file is checked:
-       a file that did not arrive, or arrived corrupt, raises :class:`~mirloc_core.artifacts.ArtifactError`.
+       a file that did not arrive, or arrived corrupt, raises :class:`~mirloc_core.io.artifacts.ArtifactError`.
     2. otherwise ``MIRLOC_WEIGHTS`` or the committed ``weights/`` (:func:`mirloc_core.config.weights_dir`).
 Data
     1. ``MIRLOC_DATA`` set: that directory.
@@ -27,8 +27,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config
-from .artifacts import ArtifactError, verify_manifest
+from mirloc_core import config
+from mirloc_core.io.artifacts import ArtifactError, verify_manifest
 
 WEIGHT_PARTS = ("lm", "sequence", "network", "motifs")
 """Weight sub-directories, each with its own ``manifest.json``."""

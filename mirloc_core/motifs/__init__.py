@@ -381,7 +381,7 @@ def known_motifs() -> list[Motif]:
     ``name`` = consensus and ``info`` = RNA type and literature source; RBP motifs get ``source="rbp"`` and
     ``name`` = the protein.
     """
-    from . import data
+    from mirloc_core.io import data
 
     out = []
     table = data.load_known_motifs()
@@ -509,7 +509,7 @@ def _known_for_scan(path_key: str) -> tuple:
 
 def _known_motif_source(weights_dir=None) -> str:
     """Path of the built ``known_motifs.meme`` when present, else ``""`` (read the shared data)."""
-    from .config import weights_dir as _weights_dir
+    from mirloc_core.config import weights_dir as _weights_dir
 
     path = Path(weights_dir or _weights_dir()) / "motifs" / "known_motifs.meme"
     return str(path) if path.is_file() else ""
@@ -1078,11 +1078,11 @@ ARTIFACT_FILES = ("known_motifs.meme", "attention_motifs.meme", "attention_motif
 def load_motif_artifacts(weights_dir=None) -> dict | None:
     """Load the built motif artefacts (``weights/motifs/``), or ``None`` when not built.
 
-    The manifest's sha256 are verified (:class:`~mirloc_core.artifacts.ArtifactError` on a corrupt file).
+    The manifest's sha256 are verified (:class:`~mirloc_core.io.artifacts.ArtifactError` on a corrupt file).
     See the module docstring for the keys of the returned dict.
     """
-    from .artifacts import verify_manifest
-    from .config import weights_dir as _weights_dir
+    from mirloc_core.io.artifacts import verify_manifest
+    from mirloc_core.config import weights_dir as _weights_dir
 
     directory = Path(weights_dir or _weights_dir()) / "motifs"
     if not (directory / "manifest.json").is_file():
@@ -1169,7 +1169,7 @@ def deduplicate(sequences: dict[str, str], priority: list[str] | None = None, ma
 
     ``priority`` (ids) sets the order in which sequences are considered (default: dict order).
     """
-    from .alignment import sw_similarity_matrix
+    from mirloc_core.features.alignment import sw_similarity_matrix
 
     ids = list(priority or sequences)
     if len(ids) <= 1:
@@ -1233,9 +1233,9 @@ def collect_classes(predictor, subset: int | None = None, seed: int = 0, confide
     Binary classes come from RNALoc-LM's train.tsv with the binary model's attention; the seven compartments
     from the labelled, sequence-mapped network miRNAs with the seven-compartment model's attention.
     """
-    from . import data
-    from .config import COMPARTMENT_KEYS
-    from .sequences import SequenceRecord
+    from mirloc_core.io import data
+    from mirloc_core.config import COMPARTMENT_KEYS
+    from mirloc_core.io.fasta import SequenceRecord
 
     classes: list[ClassSet] = []
     train = data.load_rnaloc_train().drop_duplicates("sequence").reset_index(drop=True)
@@ -1522,7 +1522,7 @@ def cli_build(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
-    from .prediction import Predictor
+    from mirloc_core.predict import Predictor
 
     t_start = time.perf_counter()
     predictor = Predictor.load(args.weights)
@@ -1530,12 +1530,13 @@ def cli_build(argv: list[str]) -> int:
 
 
 def build(args: argparse.Namespace, predictor, argv: list[str], t_start: float | None = None) -> int:
-    """The body of :func:`cli_build`, given parsed options and a loaded :class:`~mirloc_core.prediction.Predictor`."""
+    """The body of :func:`cli_build`, given parsed options and a loaded :class:`~mirloc_core.predict.Predictor`."""
     import datetime as _dt
     import platform
 
-    from . import artifacts, data
-    from .config import REPO_ROOT, results_dir, weights_dir
+    from mirloc_core.io import artifacts
+    from mirloc_core.io import data
+    from mirloc_core.config import REPO_ROOT, results_dir, weights_dir
 
     t_start = time.perf_counter() if t_start is None else t_start
     load_start = os.getloadavg()[0]

@@ -1,16 +1,16 @@
 """Exploring the 1,041-miRNA network around one miRNA, the case studies, and the model card.
 
 Everything the app's Network explorer, Case studies and About pages show is computed here (the pages only
-present it). Inputs are the released :class:`~mirloc_core.network_training.NetworkAtlas` (weights, always
+present it). Inputs are the released :class:`~mirloc_core.training.network.NetworkAtlas` (weights, always
 available when the network model was released) and, when ``../shared/data`` is present, the association
-matrices of :func:`mirloc_core.data.load_network` and the similarity matrices of
-:mod:`mirloc_core.networks`.
+matrices of :func:`mirloc_core.io.data.load_network` and the similarity matrices of
+:mod:`mirloc_core.features.networks`.
 
 Neighbours of a network miRNA
     * by **sequence**: normalised Smith–Waterman similarity (GTMALoc Eq. 1) — the row of
-      :func:`mirloc_core.networks.sequence_similarity` when the data are present, else computed on the fly
-      from the atlas' sequences with :func:`mirloc_core.alignment.sw_similarity` (the same formula);
-    * by **function**: :func:`mirloc_core.networks.functional_similarity` (needs the data);
+      :func:`mirloc_core.features.networks.sequence_similarity` when the data are present, else computed on the fly
+      from the atlas' sequences with :func:`mirloc_core.features.alignment.sw_similarity` (the same formula);
+    * by **function**: :func:`mirloc_core.features.networks.functional_similarity` (needs the data);
     * by **fused embedding**: cosine similarity of the network model's fused embeddings (atlas).
     Each neighbour row carries the numbers of diseases and drugs it shares with the query (needs the data).
 
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import COMPARTMENTS, data_available
+from mirloc_core.config import COMPARTMENTS, data_available
 
 MRNA_COMPARTMENTS = ("Cytoplasm", "Exosome", "Nucleolus", "Nucleus")
 
@@ -127,7 +127,7 @@ def sequence_similarity_row(atlas, index: int, matrix: np.ndarray | None = None)
     """Normalised SW similarity of network miRNA ``index`` to all 1,041 (0 for unmapped miRNAs)."""
     if matrix is not None:
         return np.asarray(matrix[index], dtype=float)
-    from .alignment import sw_similarity
+    from mirloc_core.features.alignment import sw_similarity
 
     seqs = list(atlas.sequences)
     row = np.zeros(len(seqs))
@@ -215,7 +215,7 @@ def colocalization_profile(name: str, names) -> pd.Series | None:
     """
     if not data_available():
         return None
-    from .data import load_published_features
+    from mirloc_core.io.data import load_published_features
 
     coloc = load_published_features()["coloc"]
     i = list(names).index(name)
@@ -277,7 +277,7 @@ def nearest_known(sequence: str, atlas, k: int = 5) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``name``, ``similarity``, ``labelled``, best first.
     """
-    from .alignment import sw_similarity
+    from mirloc_core.features.alignment import sw_similarity
 
     mapped = [j for j, s in enumerate(atlas.sequences) if s]
     sims = sw_similarity([sequence], [atlas.sequences[j] for j in mapped])[0]
@@ -310,7 +310,7 @@ def case_study_table(atlas, cases: pd.DataFrame | None = None) -> pd.DataFrame:
         None when unlabelled or not in the network), ``evidence``, ``pubmed_url``.
     """
     if cases is None:
-        from .data import load_case_studies
+        from mirloc_core.io.data import load_case_studies
 
         cases = load_case_studies()
     index = {n: i for i, n in enumerate(atlas.names)}
@@ -395,7 +395,7 @@ def result_tables(results_dir: Path | None = None) -> list[ResultTable]:
     :data:`MAX_WIDE_COLUMNS` distinct metric names are shown in long form (``section, metric, value``). Run metadata (command, date, machine, notes)
     are returned separately in ``meta``.
     """
-    from .config import results_dir as default_results_dir
+    from mirloc_core.config import results_dir as default_results_dir
 
     import json
 

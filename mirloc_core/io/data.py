@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import COMPARTMENTS, DataMissingError, data_dir
+from mirloc_core.config import COMPARTMENTS, DataMissingError, data_dir
 
 N_MIRNA = 1041
 N_DISEASE = 640
@@ -173,7 +173,7 @@ def read_fasta_dict(path: Path) -> dict[str, str]:
     """Read a (possibly gzipped) FASTA file of trusted reference sequences into ``{id: sequence}``.
 
     Sequences are upper-cased with T replaced by U. For user input use
-    :func:`mirloc_core.sequences.parse_fasta`, which validates.
+    :func:`mirloc_core.io.fasta.parse_fasta`, which validates.
     """
     opener = gzip.open if str(path).endswith(".gz") else open
     out: dict[str, str] = {}

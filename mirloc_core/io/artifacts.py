@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import file_sha256
+from mirloc_core.io.data import file_sha256
 
 
 class ArtifactError(RuntimeError):
@@ -142,7 +142,7 @@ def read_json(path: Path, default=None):
 
 def merge_summary(values: dict, path: Path | None = None) -> dict:
     """Merge headline figures into ``benchmarks/results/summary.json`` without dropping other keys."""
-    from .config import results_dir
+    from mirloc_core.config import results_dir
 
     path = Path(path) if path else results_dir() / "summary.json"
     path.parent.mkdir(parents=True, exist_ok=True)

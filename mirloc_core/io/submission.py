@@ -4,20 +4,20 @@ The app's Predict page calls :func:`read_submission`; it is kept here (not in th
 path is tested without a browser. Rules:
 
 * an uploaded file takes precedence over the text box (the page says which was used);
-* at most :data:`~mirloc_core.sequences.APP_MAX_RECORDS` (10) records — more is an error, never a silent
+* at most :data:`~mirloc_core.io.fasta.APP_MAX_RECORDS` (10) records — more is an error, never a silent
   truncation;
 * when records are invalid, **each** invalid record is reported by name (not only the first), through
-  :class:`SubmissionError`, a subclass of :class:`~mirloc_core.sequences.InputError`.
+  :class:`SubmissionError`, a subclass of :class:`~mirloc_core.io.fasta.InputError`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .config import data_available
-from .sequences import APP_MAX_RECORDS, InputError, SequenceRecord, parse_fasta
+from mirloc_core.config import data_available
+from mirloc_core.io.fasta import APP_MAX_RECORDS, InputError, SequenceRecord, parse_fasta
 
-EXAMPLE_FASTA = Path(__file__).resolve().parent / "assets" / "example.fa"
+EXAMPLE_FASTA = Path(__file__).resolve().parents[1] / "assets" / "example.fa"
 EXAMPLE_NAMES = ("hsa-miR-21-5p", "hsa-miR-122-5p", "hsa-miR-29b-3p", "hsa-mir-21")
 """The example's miRBase 22 entries: three mature miRNAs and one precursor (stem-loop)."""
 UPLOAD_TYPES = ("fa", "fasta", "txt")
@@ -41,7 +41,7 @@ def example_fasta() -> str:
     if not data_available():
         return bundled
     try:
-        from .data import load_mirbase
+        from mirloc_core.io.data import load_mirbase
 
         mature, hairpin = load_mirbase("mature", "hsa"), load_mirbase("hairpin", "hsa")
     except Exception:  # the data directory is incomplete: keep the bundled copy

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .networks import cached_array
+from mirloc_core.features.networks import cached_array
 
 
 @dataclass(frozen=True)
@@ -129,8 +129,8 @@ def network_embeddings(seq_settings: Node2VecSettings | None = None,
     dict
         ``seq`` (64-d, sequence kNN graph), ``disease`` and ``drug`` (128-d, bipartite graphs).
     """
-    from .data import N_MIRNA
-    from .networks import bipartite_graph, sequence_graph
+    from mirloc_core.io.data import N_MIRNA
+    from mirloc_core.features.networks import bipartite_graph, sequence_graph
 
     seq_settings = seq_settings or Node2VecSettings(dim=64)
     assoc_settings = assoc_settings or Node2VecSettings(dim=128)

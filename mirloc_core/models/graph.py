@@ -144,7 +144,7 @@ def train_graph_transformer(features: np.ndarray, edge_index: np.ndarray, dim: i
     ndarray, shape (N, dim)
         L2-normalised refined node features (and the loss history when ``return_history``).
     """
-    from .config import get_device
+    from mirloc_core.config import get_device
 
     device = device or get_device()
     torch.manual_seed(seed)

@@ -9,7 +9,7 @@ Networks
 --------
 sequence_similarity
     Normalised Smith–Waterman similarity (GTMALoc Eq. 1) over the miRBase sequences of the network names
-    (:func:`mirloc_core.data.map_names_to_sequences`); unmapped rows/columns are 0, the diagonal is 1.
+    (:func:`mirloc_core.io.data.map_names_to_sequences`); unmapped rows/columns are 0, the diagonal is 1.
 functional_similarity
     Disease names are not published, so the papers' MeSH semantic similarity cannot be rebuilt. Instead the
     mean of a disease-set overlap (Jaccard) similarity and the Gaussian interaction profile (GIP) kernel
@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from . import config
+from mirloc_core import config
 
 GIP_LAMBDA = 0.5
 """Bandwidth parameter λ of the GIP kernel (GTMALoc Eq. 5)."""
@@ -97,13 +97,13 @@ def cached_csr(name: str, params: dict, inputs: tuple, compute: Callable[[], sp.
 # --------------------------------------------------------------------------------------------- sequence
 def network_sequences() -> list[str]:
     """The miRBase sequence of each of the 1,041 network names ('' when unmapped), network order."""
-    from .data import map_names_to_sequences
+    from mirloc_core.io.data import map_names_to_sequences
 
     return map_names_to_sequences()["sequence"].fillna("").tolist()
 
 
 def _sequence_similarity(sequences: list[str]) -> np.ndarray:
-    from .alignment import sw_similarity_matrix
+    from mirloc_core.features.alignment import sw_similarity_matrix
 
     unique = sorted({s for s in sequences if s})
     position = {s: i for i, s in enumerate(unique)}
@@ -125,7 +125,7 @@ def sequence_similarity(sequences: list[str] | None = None) -> np.ndarray:
     sequences : list of str, optional
         Defaults to :func:`network_sequences` (the 1,041 network miRNAs).
     """
-    from . import alignment
+    from mirloc_core.features import alignment
 
     sequences = network_sequences() if sequences is None else list(sequences)
     params = {"match": alignment.MATCH, "mismatch": alignment.MISMATCH, "gap_open": alignment.GAP_OPEN,
@@ -166,7 +166,7 @@ def functional_similarity(disease: np.ndarray | None = None, lam: float = GIP_LA
         GIP bandwidth λ (0.5 as in the paper).
     """
     if disease is None:
-        from .data import load_network
+        from mirloc_core.io.data import load_network
 
         disease = load_network().disease
     disease = np.asarray(disease, dtype=np.float32)
@@ -215,7 +215,7 @@ def bipartite_graph(kind: str) -> sp.csr_matrix:
 
     Nodes ``0..n-1`` are the network miRNAs, ``n..n+m-1`` the diseases or drugs.
     """
-    from .data import load_network
+    from mirloc_core.io.data import load_network
 
     net = load_network()
     if kind not in ("disease", "drug"):

@@ -6,13 +6,13 @@ download links fail for many users; ``multimolecule`` republishes it on the Hugg
 (``snapshot_download``, safetensors/JSON/text files only — nothing is unpickled), or reads a local directory
 written by ``save_pretrained``.
 
-It is **off by default**: mirloc's released models use our own small LM (:mod:`mirloc_core.encoders`).
+It is **off by default**: mirloc's released models use our own small LM (:mod:`mirloc_core.models.lm`).
 Set ``MIRLOC_PRETRAINED_LM`` to a hub id or a local directory to opt in (e.g. for experiments); this machine
 cannot reach the hub, so the tests load a tiny randomly initialised RNA-FM saved to a temporary directory.
 
-:class:`PretrainedEncoder` has the same call signature as :class:`~mirloc_core.encoders.RNALanguageModel`
+:class:`PretrainedEncoder` has the same call signature as :class:`~mirloc_core.models.lm.RNALanguageModel`
 (``encoder(tokens, lengths) -> (B, L, dim)`` hidden states, padding zeroed), so it can be used in place of the
-own LM as the ``lm`` input of :class:`~mirloc_core.sequence_models.SequenceLocalizer`
+own LM as the ``lm`` input of :class:`~mirloc_core.models.sequence.SequenceLocalizer`
 (with ``ModelConfig(lm_dim=encoder.dim)``).
 """
 
@@ -104,7 +104,7 @@ class PretrainedEncoder(nn.Module):
                                         "(pip install multimolecule)")
         from multimolecule import RnaFmModel
 
-        from .config import get_device
+        from mirloc_core.config import get_device
 
         path = resolve_weights(name_or_path or configured_model() or DEFAULT_MODEL, local_files_only)
         if not any(path.glob("*.safetensors")):
@@ -130,7 +130,7 @@ class PretrainedEncoder(nn.Module):
     @torch.no_grad()
     def embed(self, sequences: list[str]) -> list[np.ndarray]:
         """Per-nucleotide embeddings, one (len, dim) array per sequence."""
-        from .encoders import tokenize
+        from mirloc_core.models.lm import tokenize
 
         tokens, lengths = tokenize(sequences)
         device = next(self.parameters()).device

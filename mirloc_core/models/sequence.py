@@ -7,7 +7,7 @@ One architecture, two separately trained models:
   their miRBase sequences.
 
 They share no fitted parameter; both may read the frozen, self-supervised language model
-(:class:`~mirloc_core.encoders.RNALanguageModel`), whose hidden states are an input here, never trained.
+(:class:`~mirloc_core.models.lm.RNALanguageModel`), whose hidden states are an input here, never trained.
 
 Per-nucleotide encoders (any subset): ``onehot`` (4 channels), ``kmer`` (learned 3-mer embedding) and ``lm``
 (the LM's hidden states). Global inputs (optional): ``length`` (log length and a ≤30 nt indicator — length is
@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .encoders import KmerEmbedding, kmer_frequencies, kmer_tokens, one_hot_tokens, padding_mask
+from mirloc_core.models.lm import KmerEmbedding, kmer_frequencies, kmer_tokens, one_hot_tokens, padding_mask
 
 SHORT_LENGTH = 30
 """The length rule: ≤ 30 nt ⇒ extracellular (a mature miRNA)."""
@@ -368,7 +368,7 @@ class SequenceEnsemble:
         each batch. ``lm_cache`` (a dict) lets two ensembles that read the same language model share its
         hidden states within one call.
         """
-        from .encoders import tokenize
+        from mirloc_core.models.lm import tokenize
 
         probs = np.zeros((len(sequences), self.cfg.n_outputs), dtype=np.float32)
         attention: list = [None] * len(sequences)

@@ -2,12 +2,12 @@
 
 Pipeline (``python -m mirloc_core benchmark network`` / ``train network``)
 -------------------------------------------------------------------------
-1. networks (:mod:`mirloc_core.networks`): sequence similarity (SW, Eq. 1), functional similarity
+1. networks (:mod:`mirloc_core.features.networks`): sequence similarity (SW, Eq. 1), functional similarity
    (disease-set Jaccard + GIP kernel), bipartite miRNA–disease and miRNA–drug graphs;
-2. node2vec (:mod:`mirloc_core.embeddings`, pecanpy): 64-d sequence, 128-d disease and drug embeddings;
+2. node2vec (:mod:`mirloc_core.features.node2vec`, pecanpy): 64-d sequence, 128-d disease and drug embeddings;
    the mRNA modality uses the published node2vec embedding plus the co-localization feature, because the
    miRNA–mRNA matrix is not public;
-3. graph transformer (:mod:`mirloc_core.graph_models`): each modality's node2vec features refined over the
+3. graph transformer (:mod:`mirloc_core.models.graph`): each modality's node2vec features refined over the
    functional-similarity graph binarised at ``T`` (reconstruction loss, no labels);
 4. classifier: the modality-attention fusion network (4 tokens) averaged with a ridge-penalised logistic
    regression on the same inputs (concatenated), per compartment.
@@ -38,8 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config
-from .graph_models import MODALITIES
+from mirloc_core import config
+from mirloc_core.models.graph import MODALITIES
 
 N_CLASSES = 7
 ATLAS_FILE = "atlas.safetensors"
@@ -85,7 +85,7 @@ class PipelineConfig:
 
 # ============================================================================================ features
 def _n2v_settings(cfg: PipelineConfig, dim: int):
-    from .embeddings import Node2VecSettings
+    from mirloc_core.features.node2vec import Node2VecSettings
 
     return Node2VecSettings(dim=dim, walk_length=cfg.n2v_walk_length, num_walks=cfg.n2v_num_walks,
                             window=cfg.n2v_window)
@@ -93,8 +93,8 @@ def _n2v_settings(cfg: PipelineConfig, dim: int):
 
 def refined_features(features: np.ndarray, threshold: float, cfg: PipelineConfig, name: str) -> np.ndarray:
     """Graph-transformer refinement of one modality over the functional graph at ``threshold`` (cached)."""
-    from .graph_models import train_graph_transformer
-    from .networks import cached_array, functional_graph
+    from mirloc_core.models.graph import train_graph_transformer
+    from mirloc_core.features.networks import cached_array, functional_graph
 
     edges = functional_graph(threshold)
     params = {"T": threshold, "dim": cfg.gt_dim, "layers": cfg.gt_layers, "heads": cfg.gt_heads,
@@ -106,13 +106,13 @@ def refined_features(features: np.ndarray, threshold: float, cfg: PipelineConfig
 
 def base_embeddings(cfg: PipelineConfig, timings: dict | None = None) -> dict[str, np.ndarray]:
     """Unrefined per-modality features: node2vec (own) or the published files; mRNA is always published."""
-    from .data import load_published_features
+    from mirloc_core.io.data import load_published_features
 
     timings = {} if timings is None else timings
     pub = load_published_features()
     if cfg.features == "published":
         return {"sequence": pub["seq"], "disease": pub["disease"], "drug": pub["drug"], "mRNA": pub["mrna"]}
-    from .embeddings import network_embeddings
+    from mirloc_core.features.node2vec import network_embeddings
 
     start = time.perf_counter()
     emb = network_embeddings(_n2v_settings(cfg, 64), _n2v_settings(cfg, 128))
@@ -131,7 +131,7 @@ def modality_inputs(cfg: PipelineConfig, threshold: float, timings: dict | None 
     regression, and are where the label profiles (:func:`label_profiles`, fitted per training fold) come from.
     ``profile`` (name features + log degrees) feeds the two profile members (see :class:`FittedModel`).
     """
-    from .data import load_network, load_published_features
+    from mirloc_core.io.data import load_network, load_published_features
 
     timings = {} if timings is None else timings
     net = load_network()
@@ -171,12 +171,12 @@ NAME_FEATURES = ("hairpin", "mature", "family", "none", "log_length", "log_mirba
 
 
 def sequence_conservation() -> np.ndarray:
-    """(1041, F) conservation features (:func:`mirloc_core.conservation.conservation_features`) of each network
+    """(1041, F) conservation features (:func:`mirloc_core.features.conservation.conservation_features`) of each network
     miRNA's miRBase sequence: how many other species, and other human loci, share its k-mers; zeros for the
     names without a sequence. Label-free (miRBase only); the ablation ``without_conservation_features``
     measures what they add."""
-    from .conservation import FEATURES, conservation_features
-    from .data import map_names_to_sequences
+    from mirloc_core.features.conservation import FEATURES, conservation_features
+    from mirloc_core.io.data import map_names_to_sequences
 
     seqs = map_names_to_sequences()["sequence"].fillna("").tolist()
     rows = [i for i, seq in enumerate(seqs) if seq]
@@ -195,7 +195,7 @@ def name_features() -> np.ndarray:
     number. These are the same kind of study-age signal as the study-bias baseline; the ablation
     ``without_name_features`` measures what they add.
     """
-    from .data import load_network, map_names_to_sequences
+    from mirloc_core.io.data import load_network, map_names_to_sequences
 
     mapping = map_names_to_sequences()
     onehot = np.stack([(mapping["source"] == s).to_numpy() for s in ("hairpin", "mature", "family", "none")], 1)
@@ -255,7 +255,7 @@ def label_profiles(assoc: np.ndarray, positives: np.ndarray, counts: np.ndarray,
 
 def timed_features(cfg, timings: dict) -> dict:
     """Build (or read from the cache) both similarity graphs and the feature sets, timing each stage."""
-    from .networks import functional_similarity, sequence_similarity
+    from mirloc_core.features.networks import functional_similarity, sequence_similarity
 
     for name, build in (("sequence_similarity_s", sequence_similarity),
                         ("functional_similarity_s", functional_similarity)):
@@ -379,10 +379,10 @@ def select_by_inner_cv(sets: dict[float, np.ndarray], y: np.ndarray, grid: tuple
 
 
 def train_fusion(blocks_train: list[np.ndarray], y_train: np.ndarray, cfg: PipelineConfig, seed: int, device=None):
-    """Train a :class:`~mirloc_core.graph_models.ModalityFusion` (full batch, BCE, AdamW, fixed epochs)."""
+    """Train a :class:`~mirloc_core.models.graph.ModalityFusion` (full batch, BCE, AdamW, fixed epochs)."""
     import torch
 
-    from .graph_models import ModalityFusion
+    from mirloc_core.models.graph import ModalityFusion
 
     device = device or config.get_device()
     torch.manual_seed(seed)
@@ -614,7 +614,7 @@ def labelled_sets(sets: dict, labelled_index: np.ndarray) -> dict:
 
 def study_bias_cv(folds: list[np.ndarray]) -> dict:
     """Study-bias baseline: the row sum of the disease and drug matrices, same score for every class."""
-    from .data import load_network
+    from mirloc_core.io.data import load_network
 
     net = load_network()
     idx = net.labelled_index
@@ -637,7 +637,7 @@ def name_only_cv(folds: list[np.ndarray], seed: int = 0) -> dict:
     """
     from sklearn.ensemble import ExtraTreesClassifier
 
-    from .data import load_network
+    from mirloc_core.io.data import load_network
 
     net = load_network()
     idx = net.labelled_index
@@ -656,7 +656,7 @@ def name_only_cv(folds: list[np.ndarray], seed: int = 0) -> dict:
 
 def logistic_published_cv(folds: list[np.ndarray], cfg: PipelineConfig) -> dict:
     """Baseline: logistic regression on the published node2vec + co-localization features (C by inner CV)."""
-    from .data import load_network, load_published_features
+    from mirloc_core.io.data import load_network, load_published_features
 
     net = load_network()
     pub = load_published_features()
@@ -698,7 +698,7 @@ class NetworkAtlas:
 
 def save_atlas(atlas: NetworkAtlas, directory: Path) -> None:
     """Write the atlas as ``atlas.safetensors`` (arrays) + ``atlas.json`` (names, sequences, sources)."""
-    from .artifacts import save_tensors
+    from mirloc_core.io.artifacts import save_tensors
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -722,10 +722,10 @@ def load_atlas(weights_dir: Path | None = None) -> NetworkAtlas:
 
     Raises
     ------
-    mirloc_core.artifacts.ArtifactError
+    mirloc_core.io.artifacts.ArtifactError
         When the directory, the manifest or a file is missing or corrupt.
     """
-    from .artifacts import ArtifactError, load_tensors, verify_manifest
+    from mirloc_core.io.artifacts import ArtifactError, load_tensors, verify_manifest
 
     directory = Path(weights_dir) if weights_dir is not None else config.weights_dir()
     if (directory / "network").is_dir() or not (directory / "atlas.json").is_file():
@@ -770,9 +770,9 @@ def release(cfg: PipelineConfig, out_dir: Path | None = None, metrics: dict | No
     """
     import torch
 
-    from .artifacts import save_tensors, write_manifest
-    from .conservation import FEATURES as CONSERVATION_FEATURES
-    from .data import data_fingerprint, load_network, map_names_to_sequences
+    from mirloc_core.io.artifacts import save_tensors, write_manifest
+    from mirloc_core.features.conservation import FEATURES as CONSERVATION_FEATURES
+    from mirloc_core.io.data import data_fingerprint, load_network, map_names_to_sequences
 
     timings = {} if timings is None else timings
     out_dir = Path(out_dir) if out_dir is not None else config.weights_dir() / "network"
@@ -851,7 +851,7 @@ Seven-compartment multi-label localization for the 1,041 miRNAs of the PMiSLocMF
   not public at a usable size.
 - Name features of each network miRNA (how the name maps to miRBase, miRBase number ≈ discovery order,
   letter and copy suffixes), conservation features of its miRBase sequence (how many other species, and other
-  human loci, share its k-mers; `mirloc_core.conservation`) and, fitted on the training miRNAs only, **label
+  human loci, share its k-mers; `mirloc_core.features.conservation`) and, fitted on the training miRNAs only, **label
   profiles**: for each disease (drug),
   the smoothed compartment rates of the miRNAs linked to it, averaged over a miRNA's diseases (drugs).
 - Classifier: weighted average (weights {weights}) of five members: (i) the modality-attention fusion network
@@ -890,9 +890,9 @@ def node2vec_comparison(cfg: PipelineConfig) -> dict:
     Same settings for both (our chosen settings); quality = 10-fold logistic-regression AUC of the 128-d miRNA
     embedding alone (fixed C = 0.01, protocol (a) folds).
     """
-    from .data import load_network
-    from .embeddings import node2vec_package_embedding, pecanpy_embedding
-    from .networks import bipartite_graph
+    from mirloc_core.io.data import load_network
+    from mirloc_core.features.node2vec import node2vec_package_embedding, pecanpy_embedding
+    from mirloc_core.features.networks import bipartite_graph
 
     net = load_network()
     idx = net.labelled_index
@@ -942,9 +942,9 @@ def benchmark(cfg: PipelineConfig, repeats: int = 5, quick: bool = False, compar
     The JSON (and the docs section) is rewritten after every protocol, so a partial run leaves valid results.
     Order: (a) 10-fold → release → (a) 5-fold, (c) baselines → (d) → (b) → (f) → node2vec → (e).
     """
-    from .artifacts import command_line, merge_summary
-    from .data import load_network
-    from .networks import sequence_similarity
+    from mirloc_core.io.artifacts import command_line, merge_summary
+    from mirloc_core.io.data import load_network
+    from mirloc_core.features.networks import sequence_similarity
 
     command = command_line()
     load_start = os.getloadavg()[0]
@@ -1080,10 +1080,10 @@ def benchmark(cfg: PipelineConfig, repeats: int = 5, quick: bool = False, compar
 def extend_repeats(cfg: PipelineConfig, repeats: int) -> dict:
     """Add protocol (d) repeats (seeds 42 + r) to an existing ``network_cv.json`` up to ``repeats`` in total,
     then refresh the headline, the docs section, the summary keys and the release manifest's metrics."""
-    from .artifacts import merge_summary
-    from .data import load_network
+    from mirloc_core.io.artifacts import merge_summary
+    from mirloc_core.io.data import load_network
 
-    from .artifacts import command_line
+    from mirloc_core.io.artifacts import command_line
 
     path = config.results_dir() / "network_cv.json"
     payload = json.loads(path.read_text())
@@ -1141,7 +1141,7 @@ TRANSDUCTIVE_NOTE = (
 
 def write_docs(payload: dict) -> None:
     """Regenerate the ``network`` section of docs/benchmarks.md from the JSON payload."""
-    from .artifacts import update_doc_section
+    from mirloc_core.io.artifacts import update_doc_section
 
     res = payload["results"]
     rows = [("(a) ours, 10-fold, seed 42", res["protocol_a_10fold"])]
@@ -1223,7 +1223,7 @@ def cold_pipeline(cfg: PipelineConfig) -> dict:
     """Time raw matrices → features → protocol (a) 10-fold CV with an empty, temporary cache."""
     import tempfile
 
-    from .data import load_network
+    from mirloc_core.io.data import load_network
 
     old = os.environ.get("MIRLOC_CACHE")
     with tempfile.TemporaryDirectory() as tmp:
@@ -1251,7 +1251,7 @@ def cold_pipeline(cfg: PipelineConfig) -> dict:
 
 def cli_benchmark(argv: list[str]) -> int:
     """``python -m mirloc_core benchmark network [--repeats N] [--quick] [--cold] …``"""
-    from .artifacts import command_line
+    from mirloc_core.io.artifacts import command_line
 
     args = _parser("python -m mirloc_core benchmark network").parse_args(argv)
     _set_threads(args.threads)
@@ -1275,7 +1275,7 @@ def cli_benchmark(argv: list[str]) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(payload, indent=2, default=float) + "\n")
         if "results" in payload:
-            from .artifacts import merge_summary
+            from mirloc_core.io.artifacts import merge_summary
 
             write_docs(payload)
             merge_summary({"network_pipeline_seconds": cold["seconds"]})

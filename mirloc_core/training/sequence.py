@@ -3,7 +3,7 @@
 Commands
 --------
 ``python -m mirloc_core train lm``
-    Masked-LM pretraining of :class:`~mirloc_core.encoders.RNALanguageModel` on all miRBase 22 hairpins and
+    Masked-LM pretraining of :class:`~mirloc_core.models.lm.RNALanguageModel` on all miRBase 22 hairpins and
     matures (every species) → ``weights/lm/``.
 ``python -m mirloc_core train sequence``
     Train the released sequence models (binary on train.tsv; seven compartments on the labelled network
@@ -28,9 +28,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import encoders
-from .config import get_device
-from .encoders import LMConfig, RNALanguageModel, mask_for_mlm, mlm_loss, tokenize
+from mirloc_core.models import lm as encoders
+from mirloc_core.config import get_device
+from mirloc_core.models.lm import LMConfig, RNALanguageModel, mask_for_mlm, mlm_loss, tokenize
 
 
 def _set_threads(n: int | None) -> None:
@@ -48,7 +48,7 @@ def _machine() -> dict:
 
 def lm_corpus(seed: int = 0, val_fraction: float = 0.01) -> tuple[list[str], list[str]]:
     """All miRBase 22 hairpins and matures (all species), shuffled and split into train / validation."""
-    from .data import load_mirbase
+    from mirloc_core.io.data import load_mirbase
 
     seqs = list(load_mirbase("hairpin", species=None).values()) + list(load_mirbase("mature", species=None).values())
     rng = np.random.default_rng(seed)
@@ -166,9 +166,9 @@ def pretrain_lm(train: list[str], val: list[str] | None = None, cfg: LMConfig | 
 
 def cli_train_lm(argv: list[str]) -> int:
     """``python -m mirloc_core train lm [--epochs N] [--max-minutes M] [--threads T] [--out DIR]``."""
-    from .artifacts import write_manifest
-    from .config import weights_dir
-    from .data import data_fingerprint
+    from mirloc_core.io.artifacts import write_manifest
+    from mirloc_core.config import weights_dir
+    from mirloc_core.io.data import data_fingerprint
 
     parser = argparse.ArgumentParser(prog="python -m mirloc_core train lm", description=cli_train_lm.__doc__)
     parser.add_argument("--epochs", type=int, default=3)
@@ -203,7 +203,7 @@ def cli_train_lm(argv: list[str]) -> int:
 @torch.no_grad()
 def lm_features(lm: RNALanguageModel | None, sequences: list[str], batch_size: int = 256) -> list:
     """Frozen LM hidden states per sequence, each (len, dim), computed without padding (exact-length groups)."""
-    from .sequence_models import length_groups
+    from mirloc_core.models.sequence import length_groups
 
     if lm is None:
         return [None] * len(sequences)
@@ -221,7 +221,7 @@ class _Inputs:
     """Pre-computed model inputs for a fixed list of sequences (tokens, LM states, global features)."""
 
     def __init__(self, sequences: list[str], cfg, lm: RNALanguageModel | None):
-        from .sequence_models import global_features
+        from mirloc_core.models.sequence import global_features
 
         self.sequences = list(sequences)
         self.lm = lm_features(lm if "lm" in cfg.encoders else None, self.sequences)
@@ -249,7 +249,7 @@ def _batches(idx: np.ndarray, lengths: np.ndarray, batch_size: int, rng: np.rand
 
 def fit_model(cfg, inputs: _Inputs, train_idx: np.ndarray, targets: np.ndarray, seed: int = 0, epochs: int = 30,
               batch_size: int = 32, lr: float = 2e-3, weight_decay: float = 1e-2):
-    """Train one :class:`~mirloc_core.sequence_models.SequenceLocalizer` with binary cross-entropy.
+    """Train one :class:`~mirloc_core.models.sequence.SequenceLocalizer` with binary cross-entropy.
 
     Parameters
     ----------
@@ -259,7 +259,7 @@ def fit_model(cfg, inputs: _Inputs, train_idx: np.ndarray, targets: np.ndarray, 
     train_idx : ndarray of int
     targets : ndarray (N, n_outputs) of 0/1, aligned with ``inputs``.
     """
-    from .sequence_models import SequenceLocalizer
+    from mirloc_core.models.sequence import SequenceLocalizer
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -313,14 +313,14 @@ SEVEN_KNN_BLEND = 0.5
 """Weight of kNN-SW homology transfer in the released seven-compartment output (chosen on the CV: random-split
 AUC 0.741 blended vs 0.664 neural alone; homology split 0.633 vs 0.638)."""
 SEVEN_CONSERVATION_WEIGHT = 0.7
-"""Weight of the conservation head (:mod:`mirloc_core.conservation`) in the released seven-compartment output;
+"""Weight of the conservation head (:mod:`mirloc_core.features.conservation`) in the released seven-compartment output;
 the other 0.3 is the neural + kNN-SW blend above. Chosen a priori from a 10-fold check of conservation + kNN-SW
 alone (0.7 beat 0.3 and 0.5 on both splits) on the same miRNAs, so a mild optimistic bias."""
 
 
 def binary_dataset() -> tuple[list[str], np.ndarray, np.ndarray]:
     """RNALoc-LM train.tsv: sequences, labels (N, 1) with 1 = intracellular, and kind (mature / precursor)."""
-    from .data import load_rnaloc_train
+    from mirloc_core.io.data import load_rnaloc_train
 
     frame = load_rnaloc_train()
     return frame["sequence"].tolist(), frame["label"].to_numpy()[:, None].astype(np.float32), frame["kind"].to_numpy()
@@ -328,7 +328,7 @@ def binary_dataset() -> tuple[list[str], np.ndarray, np.ndarray]:
 
 def seven_dataset() -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
     """Labelled network miRNAs that have a miRBase sequence: sequences, labels (N, 7), names, network rows."""
-    from .data import load_network, map_names_to_sequences
+    from mirloc_core.io.data import load_network, map_names_to_sequences
 
     net = load_network()
     mapping = map_names_to_sequences()
@@ -339,7 +339,7 @@ def seven_dataset() -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
 
 def train_ensemble(cfg, sequences: list[str], targets: np.ndarray, lm, seeds=SEEDS, epochs: int = EPOCHS):
     """Fit one model per seed on all ``sequences``; returns a :class:`SequenceEnsemble`."""
-    from .sequence_models import SequenceEnsemble
+    from mirloc_core.models.sequence import SequenceEnsemble
 
     inputs = _Inputs(sequences, cfg, lm)
     idx = np.arange(len(sequences))
@@ -349,11 +349,11 @@ def train_ensemble(cfg, sequences: list[str], targets: np.ndarray, lm, seeds=SEE
 
 def cli_train(argv: list[str]) -> int:
     """``python -m mirloc_core train sequence [--threads T] [--epochs E] [--seeds N]`` → ``weights/sequence/``."""
-    from .artifacts import read_json, save_tensors, verify_manifest, write_manifest
-    from .config import results_dir, weights_dir
-    from .data import data_fingerprint, file_sha256
-    from .encoders import load_lm
-    from .sequence_models import ModelConfig
+    from mirloc_core.io.artifacts import read_json, save_tensors, verify_manifest, write_manifest
+    from mirloc_core.config import results_dir, weights_dir
+    from mirloc_core.io.data import data_fingerprint, file_sha256
+    from mirloc_core.models.lm import load_lm
+    from mirloc_core.models.sequence import ModelConfig
 
     parser = argparse.ArgumentParser(prog="python -m mirloc_core train sequence", description=cli_train.__doc__)
     parser.add_argument("--threads", type=int, default=1)
@@ -397,7 +397,7 @@ def cli_train(argv: list[str]) -> int:
                                          "sequences": seqs7, "labels": y7.astype(int).tolist()}) + "\n")
     elif reference.exists():
         reference.unlink()
-    from .conservation import FEATURES, HEAD_FILE, conservation_features, fit_head
+    from mirloc_core.features.conservation import FEATURES, HEAD_FILE, conservation_features, fit_head
 
     head_path = out / HEAD_FILE
     if args.conservation_weight > 0:
@@ -479,7 +479,7 @@ def binary_metrics(y: np.ndarray, call: np.ndarray, score: np.ndarray | None = N
 
 def length_rule(sequences: list[str]) -> np.ndarray:
     """The length rule: 1 (intracellular) when longer than 30 nt, else 0 (extracellular)."""
-    from .sequence_models import SHORT_LENGTH
+    from mirloc_core.models.sequence import SHORT_LENGTH
 
     return np.array([int(len(s) > SHORT_LENGTH) for s in sequences])
 
@@ -510,7 +510,7 @@ def binary_cv(cfg_dict: dict, lm, repeats: int = 5, folds: int = 5, seeds=(0,), 
     """Stratified k-fold CV (strata: label × kind) on train.tsv, repeated with different splits."""
     from sklearn.model_selection import StratifiedKFold
 
-    from .sequence_models import ModelConfig
+    from mirloc_core.models.sequence import ModelConfig
 
     seqs, y, kind = binary_dataset()
     cfg = ModelConfig(**cfg_dict)
@@ -545,7 +545,7 @@ def binary_label_audit(repeats: int = 5, folds: int = 5, k: int = AUDIT_K, goal_
     """
     from sklearn.model_selection import StratifiedKFold
 
-    from .alignment import sw_similarity_matrix
+    from mirloc_core.features.alignment import sw_similarity_matrix
 
     seqs, y, kind = binary_dataset()
     y = y[:, 0].astype(int)
@@ -605,7 +605,7 @@ def homology_groups(sequences: list[str], names: list[str], threshold: float = 0
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from .alignment import sw_similarity_matrix
+    from mirloc_core.features.alignment import sw_similarity_matrix
 
     sim = sw_similarity_matrix(sequences)
     adj = sim >= threshold
@@ -620,7 +620,7 @@ def homology_groups(sequences: list[str], names: list[str], threshold: float = 0
 def _multilabel_scores(y: np.ndarray, prob: np.ndarray) -> dict:
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from .config import COMPARTMENTS
+    from mirloc_core.config import COMPARTMENTS
 
     per = {}
     for j, name in enumerate(COMPARTMENTS):
@@ -664,11 +664,11 @@ def sevencomp_cv(lm, split: str = "random", repeats: int = 1, folds: int = 10, s
     """
     from scipy.stats import spearmanr
 
-    from .alignment import sw_similarity_matrix
-    from .conservation import FEATURES as CONSERVATION_FEATURES
-    from .conservation import conservation_features, fit_head, predict_head
-    from .data import load_network
-    from .sequence_models import ModelConfig
+    from mirloc_core.features.alignment import sw_similarity_matrix
+    from mirloc_core.features.conservation import FEATURES as CONSERVATION_FEATURES
+    from mirloc_core.features.conservation import conservation_features, fit_head, predict_head
+    from mirloc_core.io.data import load_network
+    from mirloc_core.models.sequence import ModelConfig
 
     knn_blend = SEVEN_KNN_BLEND if knn_blend is None else knn_blend
     w_cons = SEVEN_CONSERVATION_WEIGHT if conservation_weight is None else conservation_weight
@@ -762,8 +762,8 @@ def speed_benchmark(predictor, batch_threads: int | None = None, log=print) -> d
     """Warm CPU time to predict 10 sequences (median of 5, ``predictor.threads`` torch threads, as in the app),
     and all miRBase 22 matures (sequence models, ``batch_threads`` torch threads: default all cores, as
     ``python -m mirloc_core predict`` uses)."""
-    from .data import load_mirbase
-    from .sequences import SequenceRecord
+    from mirloc_core.io.data import load_mirbase
+    from mirloc_core.io.fasta import SequenceRecord
 
     matures = load_mirbase("mature", species="hsa")
     hairpins = load_mirbase("hairpin", species="hsa")
@@ -807,7 +807,7 @@ def speed_benchmark(predictor, batch_threads: int | None = None, log=print) -> d
         predictor.sevencomp.predict(everything, batch_size=512, lm_cache=cache)
         t_seven = time.perf_counter() - t0 - t_bin
         if predictor.conservation is not None:
-            from .conservation import conservation_features
+            from mirloc_core.features.conservation import conservation_features
 
             conservation_features(everything)
         total = time.perf_counter() - t0
@@ -963,9 +963,9 @@ def cli_benchmark(argv: list[str]) -> int:
     """``python -m mirloc_core benchmark sequence [--repeats 5] [--seeds 3] [--ablation-repeats 1] ...``."""
     import datetime as _dt
 
-    from .artifacts import command_line, merge_summary, read_json, update_doc_section
-    from .config import REPO_ROOT, results_dir, weights_dir
-    from .encoders import load_lm
+    from mirloc_core.io.artifacts import command_line, merge_summary, read_json, update_doc_section
+    from mirloc_core.config import REPO_ROOT, results_dir, weights_dir
+    from mirloc_core.models.lm import load_lm
 
     parser = argparse.ArgumentParser(prog="python -m mirloc_core benchmark sequence", description=cli_benchmark.__doc__)
     parser.add_argument("--repeats", type=int, default=5)
@@ -1015,12 +1015,12 @@ def cli_benchmark(argv: list[str]) -> int:
                                for split in ("random", "homology")}
         timings["sevencomp_cv"] = round(time.perf_counter() - t0, 1)
     if "speed" not in args.skip:
-        from .prediction import Predictor
+        from mirloc_core.predict import Predictor
 
         predictor = Predictor.load(device="cpu")
         speed = speed_benchmark(predictor, args.batch_threads)
         try:
-            from .pretrained import rnafm_encoder_seconds
+            from mirloc_core.models.rnafm import rnafm_encoder_seconds
 
             rnafm = rnafm_encoder_seconds([r for r in _ten_sequences()], threads=predictor.threads)
             speed.update(rnafm)
@@ -1062,7 +1062,7 @@ def cli_benchmark(argv: list[str]) -> int:
 
 
 def _ten_sequences() -> list[str]:
-    from .data import load_mirbase
+    from mirloc_core.io.data import load_mirbase
 
     matures = load_mirbase("mature", species="hsa")
     hairpins = load_mirbase("hairpin", species="hsa")

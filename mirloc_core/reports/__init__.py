@@ -1,0 +1,1 @@
+"""mirloc_core.reports."""
