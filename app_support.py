@@ -92,7 +92,7 @@ def _guarded(load, what: str):
 
 @st.cache_resource(show_spinner="Loading the network atlas…")
 def _load_atlas(weights_dir: str):
-    from mirloc_core.training.network import load_atlas
+    from mirloc_core.pretrained import load_atlas
 
     return load_atlas(Path(weights_dir))
 

@@ -1,7 +1,7 @@
 """Exploring the 1,041-miRNA network around one miRNA, the case studies, and the model card.
 
 Everything the app's Network explorer, Case studies and About pages show is computed here (the pages only
-present it). Inputs are the released :class:`~mirloc_core.training.network.NetworkAtlas` (weights, always
+present it). Inputs are the released :class:`~mirloc_core.pretrained.NetworkAtlas` (weights, always
 available when the network model was released) and, when ``../shared/data`` is present, the association
 matrices of :func:`mirloc_core.io.data.load_network` and the similarity matrices of
 :mod:`mirloc_core.features.networks`.

@@ -2,7 +2,7 @@
 
 :class:`Predictor` loads the released sequence models (``weights/sequence/``, verified against their manifest)
 and, when present, the network atlas (``weights/network/``, through
-:func:`mirloc_core.training.network.load_atlas`). :meth:`Predictor.predict` returns a
+:func:`mirloc_core.pretrained.load_atlas`). :meth:`Predictor.predict` returns a
 :class:`PredictionResult`; :func:`write_csv` writes its table (the app's download uses the same writer).
 
 Determinism: models run in eval mode and in float64 with results rounded to float32, padding is masked, and
@@ -32,9 +32,6 @@ PROB_COLUMNS = [f"p_{key}" for key in COMPARTMENT_KEYS]
 NETWORK_MATCH_SIMILARITY = 0.95
 MIN_CONTAINED_LENGTH = 18
 """A query at least this similar (normalised SW) to a network miRNA is treated as that miRNA."""
-SEQUENCE_FILES = ("binary.safetensors", "sevencomp.safetensors")
-KNN_REFERENCE_FILE = "sevencomp_reference.json"
-"""Optional: training sequences and labels of the seven-compartment model, for homology (kNN-SW) transfer."""
 _INJECTION_PREFIXES = ("=", "+", "-", "@")
 
 
@@ -79,7 +76,7 @@ def _load_atlas(root: Path | None):
     from mirloc_core.io.artifacts import ArtifactError
 
     try:
-        from mirloc_core.training.network import load_atlas
+        from mirloc_core.pretrained import load_atlas
     except ImportError as exc:
         return None, f"network weights not found (network model unavailable: {exc}): sequence model only"
     try:
@@ -172,39 +169,16 @@ class Predictor:
         mirloc_core.io.artifacts.ArtifactError
             When the sequence or LM weights are missing or corrupt.
         """
-        from mirloc_core.io.artifacts import ArtifactError, load_tensors, verify_manifest
-        from mirloc_core.features.conservation import FEATURES as CONSERVATION_FEATURES
-        from mirloc_core.features.conservation import HEAD_FILE
-        from mirloc_core.models.lm import load_lm
-        from mirloc_core.models.sequence import ModelConfig, SequenceEnsemble
+        from mirloc_core.pretrained import load_sequence_bundle
 
         root = Path(weights_dir) if weights_dir is not None else default_weights_dir()
         device = device if isinstance(device, torch.device) else get_device(device)
-        manifest = verify_manifest(root / "sequence", required=SEQUENCE_FILES)
-        lm_manifest = verify_manifest(root / "lm")
-        lm = load_lm(root / "lm", verify=False)
-        ensembles = []
-        for name in SEQUENCE_FILES:
-            arrays, meta = load_tensors(root / "sequence" / name)
-            ensembles.append(SequenceEnsemble.from_tensors(arrays, ModelConfig.from_dict(meta["config"]), lm, device))
-            lm = ensembles[-1].lm  # the float64 copy, shared by both ensembles
+        bundle = load_sequence_bundle(root, device)
         atlas, notice = _load_atlas(Path(weights_dir) if weights_dir is not None else None)
-        predictor = cls(ensembles[0], ensembles[1], manifest, lm_manifest, device, atlas, notice, root)
-        reference = root / "sequence" / KNN_REFERENCE_FILE
-        if reference.is_file() and KNN_REFERENCE_FILE in manifest.get("files", {}):
-            import json
-
-            ref = json.loads(reference.read_text())
-            predictor.knn_reference = (list(ref["sequences"]), np.asarray(ref["labels"], dtype=np.float64),
-                                       int(ref.get("k", 10)), float(ref.get("weight", 0.5)))
-        head = root / "sequence" / HEAD_FILE
-        if head.is_file() and HEAD_FILE in manifest.get("files", {}):
-            arrays, meta = load_tensors(head)
-            if list(meta.get("features", [])) != list(CONSERVATION_FEATURES):
-                raise ArtifactError(f"{head} was fitted on other conservation features than this version computes "
-                                    f"({len(meta.get('features', []))} vs {len(CONSERVATION_FEATURES)}); retrain "
-                                    "with `python -m mirloc_core train sequence`")
-            predictor.conservation = (arrays, float(meta.get("weight", 0.0)))
+        predictor = cls(bundle.binary, bundle.sevencomp, bundle.manifest, bundle.lm_manifest, device, atlas, notice,
+                        root)
+        predictor.knn_reference = bundle.knn_reference
+        predictor.conservation = bundle.conservation
         return predictor
 
     def warm(self) -> "Predictor":
@@ -281,10 +255,10 @@ class Predictor:
         known : dict
             Sequence → the known network miRNA it corresponds to, or None (see :func:`known_relation`).
         transfer : dict
-            Sequence → its kNN-SW transfer row (see :func:`mirloc_core.training.sequence.knn_transfer`).
+            Sequence → its kNN-SW transfer row (see :func:`mirloc_core.features.alignment.knn_transfer`).
         """
         from mirloc_core.features.alignment import self_scores, sw_scores
-        from mirloc_core.training.sequence import knn_transfer
+        from mirloc_core.features.alignment import knn_transfer
 
         nearest = nearest and bool(self.ref_sequences)
         knn = knn and self.knn_reference is not None

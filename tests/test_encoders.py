@@ -8,6 +8,7 @@ import torch
 
 from mirloc_core.models import lm as encoders
 from mirloc_core.io.artifacts import ArtifactError, write_manifest
+from mirloc_core.pretrained import load_lm
 from mirloc_core.models.lm import (
     LMConfig,
     RNALanguageModel,
@@ -104,7 +105,7 @@ def test_save_and_load_lm_roundtrip(tmp_path):
     lm = RNALanguageModel(LMConfig(dim=16, layers=1, heads=2, ff=32)).eval()
     encoders.save_lm(lm, tmp_path)
     write_manifest(tmp_path, "test-lm", command="test")
-    loaded = encoders.load_lm(tmp_path)
+    loaded = load_lm(tmp_path)
     assert loaded.cfg == lm.cfg
     tokens, lengths = tokenize(["ACGUACGUACGUACGUAC"])
     with torch.no_grad():
@@ -113,10 +114,10 @@ def test_save_and_load_lm_roundtrip(tmp_path):
     data[-1] ^= 0xFF
     (tmp_path / encoders.LM_FILE).write_bytes(bytes(data))
     with pytest.raises(ArtifactError, match="does not match its sha256"):
-        encoders.load_lm(tmp_path)
+        load_lm(tmp_path)
 
 
 def test_released_lm_loads():
-    lm = encoders.load_lm()
+    lm = load_lm()
     assert isinstance(lm, RNALanguageModel)
     assert sum(p.numel() for p in lm.parameters()) < 1_000_000

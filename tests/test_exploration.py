@@ -13,7 +13,7 @@ from mirloc_core.config import COMPARTMENTS
 
 @pytest.fixture(scope="module")
 def atlas():
-    from mirloc_core.training.network import load_atlas
+    from mirloc_core.pretrained import load_atlas
 
     return load_atlas()
 

@@ -11,6 +11,7 @@ import torch
 from mirloc_core.io import artifacts
 from mirloc_core import config
 from mirloc_core.training import network as nt
+from mirloc_core.pretrained import load_atlas
 
 TINY = nt.PipelineConfig(features="published", thresholds=(0.8,), gt_epochs=3, gt_dim=32, gt_layers=1,
                          fusion_epochs=15, lr_grid=(0.01,), inner_folds=2, trees=20, boosting_iterations=20)
@@ -106,7 +107,7 @@ def test_atlas_round_trip_and_manifest(tmp_path, monkeypatch, one_thread):
     assert {"atlas.safetensors", "atlas.json", "model.safetensors", "model_card.md"} <= set(manifest["files"])
     assert manifest["command"] == "pytest" and manifest["data"] and "auc_10fold" in manifest["metrics"]
     monkeypatch.setenv("MIRLOC_DATA", str(tmp_path / "no-data"))  # the atlas must not need the shared data
-    loaded = nt.load_atlas(tmp_path / "weights")
+    loaded = load_atlas(tmp_path / "weights")
     assert loaded.names == atlas.names and len(loaded.names) == 1041
     assert np.allclose(loaded.probabilities, atlas.probabilities, atol=1e-6)
     assert np.array_equal(loaded.out_of_fold, loaded.labelled) and loaded.labelled.sum() == 901
@@ -118,13 +119,13 @@ def test_atlas_round_trip_and_manifest(tmp_path, monkeypatch, one_thread):
     data[-1] ^= 0xFF
     (out / "atlas.safetensors").write_bytes(bytes(data))
     with pytest.raises(artifacts.ArtifactError):
-        nt.load_atlas(tmp_path / "weights")
+        load_atlas(tmp_path / "weights")
     with pytest.raises(artifacts.ArtifactError):
-        nt.load_atlas(tmp_path / "nothing")
+        load_atlas(tmp_path / "nothing")
 
 
 def test_released_atlas_in_repository():
-    atlas = nt.load_atlas(config.REPO_ROOT / "weights")
+    atlas = load_atlas(config.REPO_ROOT / "weights")
     assert len(atlas.names) == 1041 and atlas.probabilities.shape == (1041, 7)
     assert np.array_equal(atlas.out_of_fold, atlas.labelled)
     assert np.allclose(atlas.modality_attention.sum(1), 1, atol=1e-4)

@@ -78,7 +78,7 @@ def test_same_input_gives_bit_identical_output_whatever_the_batch(predictor, ten
 
 def test_one_alignment_pass_serves_nearest_known_and_knn_blend(predictor, ten, monkeypatch):
     from mirloc_core.features import alignment
-    from mirloc_core.training.sequence import knn_transfer
+    from mirloc_core.features.alignment import knn_transfer
 
     seqs = [r.sequence for r in ten]
     sims = alignment.sw_similarity(seqs, predictor.ref_sequences)
@@ -197,7 +197,7 @@ def test_knn_blend_reference_is_used_when_released(tmp_path, ten):
     from mirloc_core.io.artifacts import write_manifest
     from mirloc_core.config import weights_dir
     from mirloc_core.features.conservation import HEAD_FILE
-    from mirloc_core.predict import KNN_REFERENCE_FILE
+    from mirloc_core.pretrained import KNN_REFERENCE_FILE
 
     shutil.copytree(weights_dir() / "sequence", tmp_path / "sequence")
     shutil.copytree(weights_dir() / "lm", tmp_path / "lm")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mirloc_core.training import sequence as st
+from mirloc_core.features.alignment import knn_transfer
 from mirloc_core.models.sequence import ModelConfig
 
 
@@ -87,7 +88,7 @@ def test_pretrain_lm_stops_at_time_budget(shared_data):
 def test_knn_transfer_weights_by_similarity():
     sim = np.array([[0.9, 0.1, 0.5], [0.0, 0.0, 0.0]])
     labels = np.array([[1, 0], [0, 1], [1, 1]])
-    out = st.knn_transfer(sim, labels, k=2)
+    out = knn_transfer(sim, labels, k=2)
     np.testing.assert_allclose(out[0], [1.0, 0.5 / 1.4], rtol=1e-6)
     assert np.all((out >= 0) & (out <= 1))
 

@@ -64,3 +64,20 @@ def sw_similarity_matrix(sequences: list[str]) -> np.ndarray:
     sim = np.clip(raw / np.sqrt(np.outer(selfs, selfs)), 0.0, 1.0)
     np.fill_diagonal(sim, 1.0)
     return sim
+
+
+KNN_K = 10
+"""Neighbours of the kNN-SW homology transfer of the seven-compartment model."""
+
+
+def knn_transfer(similarity: np.ndarray, labels: np.ndarray, k: int = KNN_K) -> np.ndarray:
+    """Homology transfer: similarity-weighted mean label of the ``k`` most similar training sequences.
+
+    Parameters
+    ----------
+    similarity : ndarray (n_query, n_train)
+    labels : ndarray (n_train, n_labels)
+    """
+    idx = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
+    weights = np.take_along_axis(similarity, idx, 1) + 1e-9
+    return (labels[idx] * weights[..., None]).sum(1) / weights.sum(1, keepdims=True)

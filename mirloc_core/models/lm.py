@@ -247,25 +247,3 @@ def save_lm(model: RNALanguageModel, directory: Path, metadata: dict | None = No
     return path
 
 
-def load_lm(directory: Path | None = None, verify: bool = True) -> RNALanguageModel:
-    """Load the pretrained LM from ``directory`` (default ``weights/lm``), checking its manifest.
-
-    Raises
-    ------
-    mirloc_core.io.artifacts.ArtifactError
-        When the weights are missing, corrupt or do not match the manifest.
-    """
-    from mirloc_core.io.artifacts import load_tensors, verify_manifest
-    from mirloc_core.config import weights_dir
-
-    directory = Path(directory) if directory else weights_dir() / "lm"
-    if verify:
-        verify_manifest(directory, required=(LM_FILE,))
-    arrays, meta = load_tensors(directory / LM_FILE)
-    cfg = meta.get("config", {})
-    if isinstance(cfg, str):
-        cfg = json.loads(cfg)
-    model = RNALanguageModel(LMConfig(**cfg))
-    model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in arrays.items()})
-    model.eval()
-    return model

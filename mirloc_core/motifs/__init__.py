@@ -1071,35 +1071,8 @@ def save_logo(motif: Motif, path: Path) -> None:
 # ----------------------------------------------------------------------------------------------------------
 # Artefacts
 # ----------------------------------------------------------------------------------------------------------
-ARTIFACT_FILES = ("known_motifs.meme", "attention_motifs.meme", "attention_motifs_strict.meme",
-                  "denovo_glam2.meme", "motifs.json", "matches.csv")
-
-
-def load_motif_artifacts(weights_dir=None) -> dict | None:
-    """Load the built motif artefacts (``weights/motifs/``), or ``None`` when not built.
-
-    The manifest's sha256 are verified (:class:`~mirloc_core.io.artifacts.ArtifactError` on a corrupt file).
-    See the module docstring for the keys of the returned dict.
-    """
-    from mirloc_core.io.artifacts import verify_manifest
-    from mirloc_core.config import weights_dir as _weights_dir
-
-    directory = Path(weights_dir or _weights_dir()) / "motifs"
-    if not (directory / "manifest.json").is_file():
-        return None
-    manifest = verify_manifest(directory, required=ARTIFACT_FILES)
-    report = json.loads((directory / "motifs.json").read_text())
-    motifs = {d["id"]: Motif.from_dict(d) for d in report["motifs"]}
-    by_source = lambda src, rule=None: [m for m in motifs.values() if m.source == src  # noqa: E731
-                                        and (rule is None or m.info.get("rule") == rule)]
-    logos = {mid: directory / rel for mid, rel in report.get("logos", {}).items() if (directory / rel).is_file()}
-    return {
-        "dir": directory, "manifest": manifest, "report": report, "motifs": motifs,
-        "attention": by_source("attention", "median"), "attention_strict": by_source("attention", "strict"),
-        "denovo": by_source("glam2"), "known": [m for m in motifs.values()
-                                               if m.source in ("known_localization", "rbp")],
-        "matches": pd.DataFrame(report["matches"]), "classes": pd.DataFrame(report["classes"]), "logos": logos,
-    }
+from mirloc_core.pretrained import MOTIF_FILES as ARTIFACT_FILES  # noqa: E402
+from mirloc_core.pretrained import load_motif_artifacts  # noqa: E402,F401
 
 
 def compare_user_motifs(source, artifacts: dict | None = None) -> pd.DataFrame:

@@ -40,9 +40,9 @@ import numpy as np
 
 from mirloc_core import config
 from mirloc_core.models.graph import MODALITIES
+from mirloc_core.pretrained import ATLAS_FILE, NetworkAtlas, load_atlas  # noqa: F401 (load_atlas: release checks)
 
 N_CLASSES = 7
-ATLAS_FILE = "atlas.safetensors"
 MODEL_FILE = "model.safetensors"
 
 
@@ -675,25 +675,6 @@ def logistic_published_cv(folds: list[np.ndarray], cfg: PipelineConfig) -> dict:
 
 
 # ============================================================================================ atlas
-@dataclass
-class NetworkAtlas:
-    """Per-miRNA predictions of the released network model, for all 1,041 network miRNAs.
-
-    ``probabilities`` are out-of-fold (10-fold CV) for labelled rows (``out_of_fold`` True) and from the
-    model trained on all 901 labelled miRNAs for the 140 unlabelled ones.
-    """
-
-    names: list
-    sequences: list
-    mapping_source: list
-    probabilities: np.ndarray
-    out_of_fold: np.ndarray
-    labels: np.ndarray
-    labelled: np.ndarray
-    embedding: np.ndarray
-    modality_attention: np.ndarray
-    modalities: tuple = MODALITIES
-    metadata: dict = field(default_factory=dict)
 
 
 def save_atlas(atlas: NetworkAtlas, directory: Path) -> None:
@@ -713,44 +694,6 @@ def save_atlas(atlas: NetworkAtlas, directory: Path) -> None:
     (directory / "atlas.json").write_text(json.dumps({
         "names": list(atlas.names), "sequences": list(atlas.sequences),
         "mapping_source": list(atlas.mapping_source), "metadata": atlas.metadata}) + "\n")
-
-
-def load_atlas(weights_dir: Path | None = None) -> NetworkAtlas:
-    """Read the released atlas from ``weights_dir/network`` (default :func:`config.weights_dir`).
-
-    Verifies the manifest's sha256 first; needs no shared data.
-
-    Raises
-    ------
-    mirloc_core.io.artifacts.ArtifactError
-        When the directory, the manifest or a file is missing or corrupt.
-    """
-    from mirloc_core.io.artifacts import ArtifactError, load_tensors, verify_manifest
-
-    directory = Path(weights_dir) if weights_dir is not None else config.weights_dir()
-    if (directory / "network").is_dir() or not (directory / "atlas.json").is_file():
-        directory = directory / "network"
-    verify_manifest(directory, required=(ATLAS_FILE, "atlas.json"))
-    arrays, meta = load_tensors(directory / ATLAS_FILE)
-    try:
-        side = json.loads((directory / "atlas.json").read_text())
-        n = len(side["names"])
-        atlas = NetworkAtlas(
-            names=list(side["names"]), sequences=list(side["sequences"]),
-            mapping_source=list(side["mapping_source"]),
-            probabilities=arrays["probabilities"].astype(np.float64),
-            out_of_fold=arrays["out_of_fold"].astype(bool), labels=arrays["labels"].astype(np.int64),
-            labelled=arrays["labelled"].astype(bool), embedding=arrays["embedding"],
-            modality_attention=arrays["modality_attention"].astype(np.float64),
-            modalities=tuple(meta.get("modalities", MODALITIES)), metadata=side.get("metadata", {}))
-    except (KeyError, ValueError, json.JSONDecodeError) as exc:
-        raise ArtifactError(f"corrupt network atlas in {directory}: {exc}") from exc
-    shapes_ok = (atlas.probabilities.shape == (n, N_CLASSES) and atlas.labels.shape == (n, N_CLASSES)
-                 and atlas.modality_attention.shape == (n, len(atlas.modalities)) and len(atlas.embedding) == n
-                 and len(atlas.sequences) == n and atlas.out_of_fold.shape == (n,))
-    if not shapes_ok:
-        raise ArtifactError(f"network atlas in {directory} has inconsistent shapes")
-    return atlas
 
 
 # ============================================================================================ release

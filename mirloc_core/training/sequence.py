@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from mirloc_core.models import lm as encoders
+from mirloc_core.features.alignment import KNN_K, knn_transfer
 from mirloc_core.config import get_device
 from mirloc_core.models.lm import LMConfig, RNALanguageModel, mask_for_mlm, mlm_loss, tokenize
 
@@ -352,7 +353,7 @@ def cli_train(argv: list[str]) -> int:
     from mirloc_core.io.artifacts import read_json, save_tensors, verify_manifest, write_manifest
     from mirloc_core.config import results_dir, weights_dir
     from mirloc_core.io.data import data_fingerprint, file_sha256
-    from mirloc_core.models.lm import load_lm
+    from mirloc_core.pretrained import load_lm
     from mirloc_core.models.sequence import ModelConfig
 
     parser = argparse.ArgumentParser(prog="python -m mirloc_core train sequence", description=cli_train.__doc__)
@@ -631,20 +632,6 @@ def _multilabel_scores(y: np.ndarray, prob: np.ndarray) -> dict:
             "aupr": float(np.mean([v["aupr"] for v in per.values()])), "per_compartment": per}
 
 
-KNN_K = 10
-
-
-def knn_transfer(similarity: np.ndarray, labels: np.ndarray, k: int = KNN_K) -> np.ndarray:
-    """Homology transfer: similarity-weighted mean label of the ``k`` most similar training sequences.
-
-    Parameters
-    ----------
-    similarity : ndarray (n_query, n_train)
-    labels : ndarray (n_train, n_labels)
-    """
-    idx = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
-    weights = np.take_along_axis(similarity, idx, 1) + 1e-9
-    return (labels[idx] * weights[..., None]).sum(1) / weights.sum(1, keepdims=True)
 
 
 def _runs_mean(runs: list[dict]) -> dict:
@@ -965,7 +952,7 @@ def cli_benchmark(argv: list[str]) -> int:
 
     from mirloc_core.io.artifacts import command_line, merge_summary, read_json, update_doc_section
     from mirloc_core.config import REPO_ROOT, results_dir, weights_dir
-    from mirloc_core.models.lm import load_lm
+    from mirloc_core.pretrained import load_lm
 
     parser = argparse.ArgumentParser(prog="python -m mirloc_core benchmark sequence", description=cli_benchmark.__doc__)
     parser.add_argument("--repeats", type=int, default=5)
