@@ -1,6 +1,9 @@
-"""Project-wide settings: where the data, the weights and the cache live, and which device to use.
+"""Project-wide settings and constants: where the data, the weights and the cache live, which device to use,
+the compartments, and the thresholds and length limits every layer shares.
 
-Every path the package reads is resolved here, from one environment variable each:
+Settings are *passed*: :class:`Settings` is built once at the edge (the CLI, the app, a benchmark) with
+:meth:`Settings.from_env` and handed down; library code never writes ``os.environ``. The defaults read one
+environment variable each:
 
 ``MIRLOC_DATA``
     The shared, read-only data directory (default: ``../shared/data`` relative to the repository root).
@@ -15,11 +18,17 @@ Every path the package reads is resolved here, from one environment variable eac
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_ROOT.parent
+"""The source checkout (or, for an installed package, the folder above it: then only the packaged weights and
+assets are used from here)."""
+IN_CHECKOUT = (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "mirloc_core").is_dir()
 
 COMPARTMENTS = (
     "Cytoplasm",
@@ -34,6 +43,23 @@ COMPARTMENTS = (
 
 COMPARTMENT_KEYS = tuple(c.lower().replace(" ", "_") for c in COMPARTMENTS)
 """Snake-case names of the compartments, as used in CSV columns (``p_<key>``)."""
+
+
+CALL_THRESHOLD = 0.5
+"""A probability at or above this is a positive call (binary call, compartment lists), shown and written alike."""
+SHORT_LENGTH = 30
+"""Sequences up to this length are mature-like (the length rule of the binary call: ≤ 30 nt ⇒ extracellular)."""
+MIN_LENGTH = 15
+MAX_LENGTH = 1000
+"""Shortest and longest accepted input sequence (nt)."""
+MAX_INPUT_BYTES = 1_000_000
+"""Largest accepted input (pasted text or upload), in bytes after UTF-8 encoding."""
+APP_MAX_RECORDS = 10
+"""Records the web app accepts per submission."""
+NETWORK_MATCH_SIMILARITY = 0.95
+"""A query at least this similar (normalised SW) to a network miRNA is treated as that miRNA."""
+MIN_CONTAINED_LENGTH = 18
+"""Shortest sequence for the "one lies inside the other" relation to a network miRNA (nt)."""
 
 
 class DataMissingError(FileNotFoundError):
@@ -52,15 +78,23 @@ def data_available() -> bool:
 
 
 def weights_dir() -> Path:
-    """Return the weights directory (``MIRLOC_WEIGHTS`` or ``weights/`` in the repository)."""
+    """Return the weights directory: ``MIRLOC_WEIGHTS``, else the released weights (``weights/`` of the checkout,
+    or the copy installed inside the package by ``pip install``)."""
     env = os.environ.get("MIRLOC_WEIGHTS")
-    return Path(env).expanduser().resolve() if env else REPO_ROOT / "weights"
+    if env:
+        return Path(env).expanduser().resolve()
+    packaged = PACKAGE_ROOT / "weights"
+    return packaged if packaged.is_dir() and not IN_CHECKOUT else REPO_ROOT / "weights"
 
 
 def cache_dir() -> Path:
-    """Return (and create) the on-disk cache for derived artefacts (``MIRLOC_CACHE`` or ``.cache/``)."""
+    """Return (and create) the on-disk cache for derived artefacts: ``MIRLOC_CACHE``, else ``.cache/`` in the
+    checkout, else ``~/.cache/mirloc`` for an installed package."""
     env = os.environ.get("MIRLOC_CACHE")
-    path = Path(env).expanduser().resolve() if env else REPO_ROOT / ".cache"
+    if env:
+        path = Path(env).expanduser().resolve()
+    else:
+        path = REPO_ROOT / ".cache" if IN_CHECKOUT else Path.home() / ".cache" / "mirloc"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -89,3 +123,54 @@ def get_device(preference: str | None = None):
     if choice.startswith("cuda") and not torch.cuda.is_available():
         raise RuntimeError("CUDA was requested but no GPU is available; use --device cpu")
     return torch.device(choice)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run can be configured with, passed explicitly from the edge (CLI, app, benchmark).
+
+    Attributes
+    ----------
+    data_dir : Path
+        The shared, read-only data directory.
+    weights_dir : Path
+        The released weights (``lm/``, ``sequence/``, ``network/``, ``motifs/``).
+    cache_dir : Path
+        Derived, recomputable artefacts (similarity matrices, embeddings).
+    results_dir : Path
+        Where benchmarks write their JSON.
+    device : str or None
+        ``"cpu"``, ``"cuda"`` or None (the GPU when present).
+    threads : int or None
+        torch CPU threads for prediction (None: all cores).
+    jobs : int
+        Cross-validation folds fitted in parallel worker processes.
+    """
+
+    data_dir: Path
+    weights_dir: Path
+    cache_dir: Path
+    results_dir: Path
+    device: str | None = None
+    threads: int | None = None
+    jobs: int = 1
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """The defaults (each from its ``MIRLOC_*`` variable, see the module docstring), with ``overrides``
+        (``None`` values are ignored)."""
+        base = cls(data_dir=data_dir(), weights_dir=weights_dir(), cache_dir=cache_dir(), results_dir=results_dir(),
+                   device=os.environ.get("MIRLOC_DEVICE") or None)
+        return base.replace(**overrides)
+
+    def replace(self, **changes) -> "Settings":
+        """A copy with ``changes`` applied (``None`` values are ignored; paths are resolved)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        for key in ("data_dir", "weights_dir", "cache_dir", "results_dir"):
+            if key in changes:
+                changes[key] = Path(changes[key]).expanduser().resolve()
+        return dataclasses.replace(self, **changes)
+
+    def torch_device(self):
+        """The torch device these settings ask for (see :func:`get_device`)."""
+        return get_device(self.device)

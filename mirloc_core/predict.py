@@ -22,16 +22,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from mirloc_core.config import COMPARTMENT_KEYS, COMPARTMENTS, get_device, weights_dir as default_weights_dir
+from mirloc_core.config import (COMPARTMENT_KEYS, COMPARTMENTS, MIN_CONTAINED_LENGTH, NETWORK_MATCH_SIMILARITY,
+                                get_device, weights_dir as default_weights_dir)
 from mirloc_core.io.fasta import make_ids_unique, parse_fasta
 
 CSV_COLUMNS = ["id", "sequence", "length", "p_extracellular", "p_intracellular", "call", "p_cytoplasm",
                "p_exosome", "p_nucleolus", "p_nucleus", "p_extracellular_vesicle", "p_microvesicle",
                "p_mitochondrion", "source", "known_mirna", "nearest_known_mirna", "nearest_similarity"]
 PROB_COLUMNS = [f"p_{key}" for key in COMPARTMENT_KEYS]
-NETWORK_MATCH_SIMILARITY = 0.95
-MIN_CONTAINED_LENGTH = 18
-"""A query at least this similar (normalised SW) to a network miRNA is treated as that miRNA."""
 _INJECTION_PREFIXES = ("=", "+", "-", "@")
 
 

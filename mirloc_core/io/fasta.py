@@ -14,13 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from Bio import SeqIO
 
+from mirloc_core.config import APP_MAX_RECORDS, MAX_INPUT_BYTES, MAX_LENGTH, MIN_LENGTH  # noqa: F401 (re-exported)
+
 ALPHABET = "ACGU"
-MIN_LENGTH = 15
-MAX_LENGTH = 1000
-MAX_INPUT_BYTES = 1_000_000
-"""Largest accepted input (pasted text or upload), in bytes after UTF-8 encoding."""
-APP_MAX_RECORDS = 10
-"""Records the web app accepts per submission."""
 
 _BASE_INDEX = {base: i for i, base in enumerate(ALPHABET)}
 

@@ -32,7 +32,7 @@ from torch import nn
 
 from mirloc_core.models.lm import KmerEmbedding, kmer_frequencies, kmer_tokens, one_hot_tokens, padding_mask
 
-SHORT_LENGTH = 30
+from mirloc_core.config import SHORT_LENGTH  # noqa: E402,F401 (the length rule's cut-off)
 """The length rule: ≤ 30 nt ⇒ extracellular (a mature miRNA)."""
 
 
