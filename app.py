@@ -85,7 +85,7 @@ def _render_result(result) -> None:
         st.info(ui.md_escape(notice), icon=":material/info:")
     table = result.table
     st.subheader(f"Results for {len(table)} sequence{'s' if len(table) != 1 else ''}")
-    from mirloc_core.predict import write_csv
+    from mirloc_core.results import write_csv
 
     st.download_button("Download CSV", data=write_csv(result), file_name="mirloc_predictions.csv",
                        mime="text/csv", key="download_csv", icon=":material/download:",

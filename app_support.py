@@ -38,44 +38,44 @@ def md_escape(text: object) -> str:
 # --------------------------------------------------------------------------- resources
 
 
-@st.cache_resource(show_spinner=False)
-def hub_resolution():
-    """Resolve weights and data (repository, local directories or the Hugging Face Hub), once."""
-    from mirloc_core.io.hub import prepare_environment
-
-    return prepare_environment()
-
-
-def _weights_key() -> str:
-    hub_resolution()
-    return str(config.weights_dir())
-
-
 TORCH_THREADS_ENV = "MIRLOC_TORCH_THREADS"
-"""Threads torch may use in the app server (default 1: the web requests are small batches, and one thread
-per process avoids OpenMP oversubscription when several requests or other jobs share the CPU). Applied in a
-``streamlit run`` process, or anywhere when the variable is set."""
+"""Threads torch may use per prediction in the app server (default 1: the web requests are small batches, and one
+thread per request avoids OpenMP oversubscription when several requests or other jobs share the CPU)."""
+
+
+SETTING_VARIABLES = ("MIRLOC_WEIGHTS", "MIRLOC_DATA", "MIRLOC_WEIGHTS_REPO", "MIRLOC_WEIGHTS_REVISION",
+                     "MIRLOC_DATA_REPO", "MIRLOC_DATA_REVISION", "MIRLOC_DEVICE", "MIRLOC_CACHE", "HF_HUB_OFFLINE")
+"""The environment the app reads its settings from (at the edge, once per distinct environment)."""
+
+
+@st.cache_resource(show_spinner=False)
+def _resolve(environment: tuple):
+    from mirloc_core.io.hub import resolve
+
+    return resolve()
+
+
+def hub_resolution():
+    """Resolve weights and data (repository, local directories or the Hugging Face Hub), once per environment."""
+    return _resolve(tuple(os.environ.get(name) for name in SETTING_VARIABLES))
+
+
+def settings() -> config.Settings:
+    """The app's settings: the resolved weights and data, and the torch threads per prediction."""
+    threads = max(1, int(os.environ.get(TORCH_THREADS_ENV, "1") or 1))
+    return hub_resolution().settings(threads=threads)
 
 
 @st.cache_resource(show_spinner="Loading the sequence and network models…")
-def _load_predictor(weights_dir: str):
-    import torch
-
+def _load_predictor(app_settings: config.Settings):
     from mirloc_core.predict import Predictor
 
-    if os.environ.get(TORCH_THREADS_ENV) or _streamlit_server():
-        torch.set_num_threads(max(1, int(os.environ.get(TORCH_THREADS_ENV, "1") or 1)))
-    return Predictor.load(weights_dir=Path(weights_dir)).warm()
-
-
-def _streamlit_server() -> bool:
-    """Whether this process is a ``streamlit run`` server (not, e.g., pytest running AppTest in-process)."""
-    return any(part == "streamlit" for part in Path(sys.argv[0]).parts[-2:])
+    return Predictor.load(settings=app_settings).warm()
 
 
 def get_predictor():
     """The :class:`~mirloc_core.predict.Predictor`, or ``(None, message)`` when it cannot be loaded."""
-    return _guarded(lambda: _load_predictor(_weights_key()), "The prediction models")
+    return _guarded(lambda: _load_predictor(settings()), "The prediction models")
 
 
 def _guarded(load, what: str):
@@ -102,23 +102,27 @@ def get_atlas():
     predictor, _ = get_predictor()
     if predictor is not None and getattr(predictor, "atlas", None) is not None:
         return predictor.atlas, None
-    return _guarded(lambda: _load_atlas(_weights_key()), "The network atlas")
+    return _guarded(lambda: _load_atlas(str(settings().weights_dir)), "The network atlas")
+
+
+def data_available() -> bool:
+    """Whether the shared network data were found (else the app runs in its degraded mode)."""
+    return hub_resolution().data_available
 
 
 @st.cache_resource(show_spinner="Loading the network data…")
 def _load_network(data_dir: str):
     from mirloc_core.io import data
 
-    return data.load_network()
+    return data.load_network(data_dir)
 
 
 def get_network():
     """The shared network data (associations), or ``(None, message)`` in the degraded mode."""
-    hub_resolution()
-    if not config.data_available():
+    if not data_available():
         return None, data_missing_message()
     try:
-        return _load_network(str(config.data_dir())), None
+        return _load_network(str(settings().data_dir)), None
     except DataMissingError as exc:
         return None, str(exc)
 
@@ -132,19 +136,18 @@ def _similarities(data_dir: str):
 
 def get_similarities():
     """``(sequence_similarity, functional_similarity)`` matrices, or ``(None, None)`` without data."""
-    hub_resolution()
-    if not config.data_available():
+    if not data_available():
         return None, None
     from mirloc_core.io.artifacts import ArtifactError
 
     try:
-        return _similarities(str(config.data_dir()))
+        return _similarities(str(settings().data_dir))
     except (ImportError, DataMissingError, ArtifactError, OSError, ValueError):
         return None, None
 
 
 def data_missing_message() -> str:
-    return (f"The shared network data were not found at {config.data_dir()}. Sequence prediction works "
+    return (f"The shared network data were not found at {settings().data_dir}. Sequence prediction works "
             "without them; the network pages need them (set MIRLOC_DATA, or MIRLOC_DATA_REPO for a "
             "Hugging Face dataset).")
 
@@ -173,7 +176,7 @@ def sidebar() -> None:
         label = "GPU (CUDA)" if device.startswith("cuda") else "CPU"
         st.markdown(f"**Device:** {label}")
         st.caption(f"Weights: {md_escape(resolution.weights_source)} · "
-                   f"Data: {'available' if config.data_available() else 'not found (degraded mode)'}")
+                   f"Data: {'available' if resolution.data_available else 'not found (degraded mode)'}")
         if error:
             st.warning("Prediction models unavailable — see the Predict page.", icon=":material/warning:")
         for notice in resolution.notices:

@@ -15,7 +15,7 @@ import importlib
 import sys
 
 COMMANDS = {
-    ("predict",): ("mirloc_core.predict:cli_predict", "predict localization for a FASTA file"),
+    ("predict",): ("mirloc_core.batch:cli_predict", "predict localization for a FASTA file"),
     ("train", "lm"): ("mirloc_core.training.sequence:cli_train_lm", "pretrain the small RNA language model"),
     ("train", "sequence"): ("mirloc_core.training.sequence:cli_train", "train and release the sequence models"),
     ("train", "network"): ("mirloc_core.training.network:cli_train", "train and release the network model"),

@@ -1,9 +1,16 @@
-"""Prediction for any sequence: the sequence models, the network lookup, nearest known miRNAs, CSV output.
+"""Prediction for any sequence: compose the sequence ensembles, the kNN-SW homology transfer, the conservation
+head and the network match into one :class:`~mirloc_core.results.PredictionResult`.
 
-:class:`Predictor` loads the released sequence models (``weights/sequence/``, verified against their manifest)
-and, when present, the network atlas (``weights/network/``, through
-:func:`mirloc_core.pretrained.load_atlas`). :meth:`Predictor.predict` returns a
-:class:`PredictionResult`; :func:`write_csv` writes its table (the app's download uses the same writer).
+:class:`Predictor` gets its models from :mod:`mirloc_core.pretrained` (manifests verified): the sequence bundle
+(``weights/sequence`` + ``weights/lm``) and, when present, the network atlas (``weights/network``). The steps of
+:meth:`Predictor.predict`, in order:
+
+1. both sequence ensembles (binary call and seven compartments, with their attention);
+2. one Smith–Waterman pass of every distinct sequence against the known network miRNAs and the kNN reference:
+   the kNN-SW transfer is blended into the seven compartments, and the nearest known miRNAs are kept;
+3. the conservation head (k-mers shared with other species and other human loci in miRBase 22) is blended in;
+4. a sequence that *is* a labelled network miRNA (near-identical, or one inside the other) gets that miRNA's
+   network-model prediction instead (out-of-fold for labelled miRNAs).
 
 Determinism: models run in eval mode and in float64 with results rounded to float32, padding is masked, and
 the per-sequence computation does not depend on the other sequences of the input.
@@ -11,90 +18,42 @@ the per-sequence computation does not depend on the other sequences of the input
 
 from __future__ import annotations
 
-import argparse
-import io
-import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from mirloc_core.config import (COMPARTMENT_KEYS, COMPARTMENTS, MIN_CONTAINED_LENGTH, NETWORK_MATCH_SIMILARITY,
-                                get_device, weights_dir as default_weights_dir)
-from mirloc_core.io.fasta import make_ids_unique, parse_fasta
-
-CSV_COLUMNS = ["id", "sequence", "length", "p_extracellular", "p_intracellular", "call", "p_cytoplasm",
-               "p_exosome", "p_nucleolus", "p_nucleus", "p_extracellular_vesicle", "p_microvesicle",
-               "p_mitochondrion", "source", "known_mirna", "nearest_known_mirna", "nearest_similarity"]
-PROB_COLUMNS = [f"p_{key}" for key in COMPARTMENT_KEYS]
-_INJECTION_PREFIXES = ("=", "+", "-", "@")
+from mirloc_core.config import (COMPARTMENTS, MIN_CONTAINED_LENGTH, NETWORK_MATCH_SIMILARITY, Settings,
+                                get_device)
+from mirloc_core.io.fasta import parse_fasta
+from mirloc_core.results import NetworkMatch, PredictionResult, RecordPrediction
 
 
-@dataclass
-class NetworkMatch:
-    """A query that is (near-)identical to a network miRNA, with that miRNA's network-model prediction."""
-
-    name: str
-    similarity: float
-    probabilities: np.ndarray
-    out_of_fold: bool
-    labels: np.ndarray | None
-    modality_attention: np.ndarray
-    relation: str = "near-identical"
-    """``near-identical`` (normalised SW ≥ 0.95), or ``contained in`` / ``contains`` when one sequence lies
-    inside the other (e.g. a mature miRNA inside the network's precursor hairpin); see :func:`known_relation`."""
-
-
-@dataclass
-class PredictionResult:
-    """Everything :meth:`Predictor.predict` computes (see ``docs/contracts``)."""
-
-    table: pd.DataFrame
-    records: list
-    attention: dict = field(default_factory=dict)
-    attention_7comp: dict = field(default_factory=dict)
-    sequence_probabilities: pd.DataFrame | None = None
-    network: dict = field(default_factory=dict)
-    nearest: dict = field(default_factory=dict)
-    provenance: dict = field(default_factory=dict)
-    notices: list = field(default_factory=list)
-    conservation: dict = field(default_factory=dict)
-    """Id → number of other species sharing a 20-nt stretch with the sequence in miRBase 22 (when the
-    conservation head was used; see :func:`mirloc_core.features.conservation.shared_species`)."""
-    paralogs: dict = field(default_factory=dict)
-    """Id → number of other human miRBase 22 loci sharing a 20-nt stretch with the sequence (when the
-    conservation head was used; see :func:`mirloc_core.features.conservation.human_paralogs`)."""
-
-
-def _load_atlas(root: Path | None):
-    """The network atlas, or ``(None, reason)`` when the network module or its weights are missing."""
+def _load_atlas(root: Path):
+    """The network atlas, or ``(None, reason)`` when its weights are missing or corrupt."""
     from mirloc_core.io.artifacts import ArtifactError
+    from mirloc_core.pretrained import load_atlas
 
     try:
-        from mirloc_core.pretrained import load_atlas
-    except ImportError as exc:
-        return None, f"network weights not found (network model unavailable: {exc}): sequence model only"
-    try:
-        return (load_atlas(root) if root is not None else load_atlas()), ""
+        return load_atlas(root), ""
     except (ArtifactError, FileNotFoundError) as exc:
         return None, f"network weights not found ({exc}): sequence model only"
 
 
-def _reference_sequences(atlas) -> tuple[list[str], list[str], str]:
+def _reference_sequences(atlas, data_dir: Path) -> tuple[list[str], list[str], str]:
     """Names and sequences of the known network miRNAs: from the atlas, else from the shared data."""
     if atlas is not None:
         pairs = [(n, s) for n, s in zip(atlas.names, atlas.sequences) if s]
         return [p[0] for p in pairs], [p[1] for p in pairs], "network atlas"
-    from mirloc_core.config import DataMissingError, data_available
+    from mirloc_core.config import DataMissingError
 
-    if data_available():
+    if (Path(data_dir) / "network1041" / "miRNA_ID_1041.txt").is_file():
         try:
             from mirloc_core.io.data import map_names_to_sequences
 
-            frame = map_names_to_sequences()
+            frame = map_names_to_sequences(data_dir)
             frame = frame[frame["sequence"] != ""]
             return frame["name"].tolist(), frame["sequence"].tolist(), "shared data"
         except DataMissingError:
@@ -134,7 +93,9 @@ class Predictor:
     """
 
     def __init__(self, binary, sevencomp, manifest: dict, lm_manifest: dict, device: torch.device,
-                 atlas=None, atlas_notice: str = "", weights_root: Path | None = None):
+                 atlas=None, atlas_notice: str = "", weights_root: Path | None = None,
+                 settings: Settings | None = None):
+        self.settings = settings if settings is not None else Settings.from_env()
         self.binary = binary
         self.sevencomp = sevencomp
         self.manifest = manifest
@@ -142,25 +103,28 @@ class Predictor:
         self.device = device
         self.atlas = atlas
         self.atlas_notice = atlas_notice
-        self.weights_root = weights_root
-        self.ref_names, self.ref_sequences, self.ref_source = _reference_sequences(atlas)
+        self.weights_root = weights_root if weights_root is not None else self.settings.weights_dir
+        self.ref_names, self.ref_sequences, self.ref_source = _reference_sequences(atlas, self.settings.data_dir)
         self._atlas_index = {name: i for i, name in enumerate(atlas.names)} if atlas is not None else {}
         self.knn_reference = None
         self.conservation = None
         """(head arrays, weight) of the released conservation head, or None (see :mod:`.conservation`)."""
-        self.threads = 1
-        """torch CPU threads used while predicting (restored afterwards)."""
+        self.threads = max(1, int(self.settings.threads or 1))
+        """torch CPU threads used while predicting (restored afterwards): ``settings.threads``, default 1 (small
+        models; the app serves one request per thread)."""
 
     @classmethod
-    def load(cls, weights_dir=None, device=None) -> "Predictor":
+    def load(cls, weights_dir=None, device=None, settings: Settings | None = None) -> "Predictor":
         """Load ``weights/sequence`` and ``weights/lm`` (manifests verified) and the network atlas if present.
 
         Parameters
         ----------
         weights_dir : path, optional
-            The weights root (default :func:`mirloc_core.config.weights_dir`).
+            The weights root (default ``settings.weights_dir``).
         device : str or torch.device, optional
-            ``"cpu"``, ``"cuda"``; default: the GPU when present.
+            ``"cpu"``, ``"cuda"``; default ``settings.device``, else the GPU when present.
+        settings : Settings, optional
+            Data and weights directories, device and torch threads (default :meth:`Settings.from_env`).
 
         Raises
         ------
@@ -169,12 +133,13 @@ class Predictor:
         """
         from mirloc_core.pretrained import load_sequence_bundle
 
-        root = Path(weights_dir) if weights_dir is not None else default_weights_dir()
-        device = device if isinstance(device, torch.device) else get_device(device)
+        settings = (settings if settings is not None else Settings.from_env()).replace(weights_dir=weights_dir)
+        root = settings.weights_dir
+        device = device if isinstance(device, torch.device) else get_device(device or settings.device)
         bundle = load_sequence_bundle(root, device)
-        atlas, notice = _load_atlas(Path(weights_dir) if weights_dir is not None else None)
+        atlas, notice = _load_atlas(root)
         predictor = cls(bundle.binary, bundle.sevencomp, bundle.manifest, bundle.lm_manifest, device, atlas, notice,
-                        root)
+                        root, settings)
         predictor.knn_reference = bundle.knn_reference
         predictor.conservation = bundle.conservation
         return predictor
@@ -184,8 +149,8 @@ class Predictor:
         conservation head, about 1 s from the disk cache); returns ``self``. The app calls it at start-up."""
         from mirloc_core.features import conservation
 
-        if self.conservation is not None and conservation.available():
-            conservation.indexes()
+        if self.conservation is not None and conservation.available(self.settings.data_dir):
+            conservation.indexes(self.settings.data_dir)
         return self
 
     def _blend_conservation(self, sequences: list[str],
@@ -199,10 +164,11 @@ class Predictor:
         """
         from mirloc_core.features import conservation
 
-        if self.conservation is None or not sequences or not conservation.available():
+        data_dir = self.settings.data_dir
+        if self.conservation is None or not sequences or not conservation.available(data_dir):
             return probabilities, 0.0, None
         head, weight = self.conservation
-        features = conservation.conservation_features(sequences)
+        features = conservation.conservation_features(sequences, conservation.indexes(data_dir))
         cons = conservation.predict_head(head, features)
         blended = (1.0 - weight) * probabilities.astype(np.float64) + weight * cons
         counts = {"species": conservation.shared_species(features), "paralogs": conservation.human_paralogs(features)}
@@ -322,27 +288,23 @@ class Predictor:
             Sequences per forward pass (results do not depend on it).
         progress : bool
             Show a tqdm progress bar (the CLI turns it on for large inputs).
+
+        Runs on :attr:`threads` torch CPU threads (restored afterwards).
         """
         if isinstance(records, (str, bytes)):
             records = parse_fasta(records)
         records = list(records)
-        notices = [r.notice for r in records if r.notice]
-        seqs = [r.sequence for r in records]
-        ids = [r.id for r in records]
         threads = torch.get_num_threads()
-        torch.set_num_threads(self.threads)  # fixed: small models, and robust on a busy machine
+        torch.set_num_threads(self.threads)
         try:
-            return self._predict(records, notices, seqs, ids, sequence_only, batch_size, progress)
+            return self._predict(records, sequence_only, batch_size, progress)
         finally:
             torch.set_num_threads(threads)
 
-    def _predict(self, records, notices, seqs, ids, sequence_only, batch_size, progress) -> PredictionResult:
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            lookups = len(set(seqs)) if self.ref_sequences else 0
-            bar = tqdm(total=2 * len(seqs) + lookups, unit="seq", desc="predicting", file=sys.stderr)
+    def _predict(self, records: list, sequence_only: bool, batch_size: int, progress: bool) -> PredictionResult:
+        notices = [r.notice for r in records if r.notice]
+        seqs = [r.sequence for r in records]
+        bar = self._progress_bar(seqs) if progress else None
         tick = bar.update if bar is not None else None
         cache: dict = {}
         binary = self.binary.predict(seqs, batch_size=batch_size, progress=tick, lm_cache=cache)
@@ -352,58 +314,62 @@ class Predictor:
         if self.knn_reference is not None:
             seven.probabilities = self._blend_knn(seqs, seven.probabilities, transfer)
         seven.probabilities, conservation_weight, counts = self._blend_conservation(seqs, seven.probabilities)
+        if bar is not None:
+            bar.close()
         sequence_source = "sequence model"
         if self.conservation is not None and conservation_weight == 0.0:
             sequence_source = "sequence model (without conservation)"
             notices.append("miRBase 22 is not in the data directory, so the conservation features are off: the "
                            "seven-compartment probabilities from sequence are less accurate (see the model card)")
-        p_intra = binary.probabilities[:, 0].astype(np.float64)
-        seq_probs = pd.DataFrame(seven.probabilities.astype(np.float64), index=pd.Index(ids, name="id"),
-                                 columns=list(COMPARTMENTS))
-
         lookup = not sequence_only
-        nearest_frames, known_hits = self._per_record(seqs, frames, known_by_seq)
-        if bar is not None:
-            bar.close()
-        nearest: dict = {}
-        network: dict = {}
         if lookup and self.atlas is None:
             notices.append(self.atlas_notice or "network weights not found: sequence model only")
         if not self.ref_sequences:
             notices.append("no known miRNAs available (no network atlas and no shared data): "
                            "nearest known miRNAs are not reported")
-        rows = []
+        nearest_frames, known_hits = self._per_record(seqs, frames, known_by_seq)
+        predictions = []
         for i, rec in enumerate(records):
-            probs7 = seven.probabilities[i].astype(np.float64)
-            source = sequence_source
-            known = ""
-            near_name, near_sim = "", np.nan
-            if nearest_frames:
-                frame = nearest_frames[i]
-                nearest[rec.id] = frame
-                if len(frame):
-                    near_name, near_sim = str(frame["name"].iloc[0]), float(frame["similarity"].iloc[0])
-            hit = known_hits[i] if known_hits else None
-            if hit is not None:
-                known = hit[0]  # a known network miRNA, whether or not its prediction is used
-            if lookup and self.atlas is not None and known:
-                j = self._atlas_index.get(known)
-                if j is not None:
-                    labelled = bool(self.atlas.labelled[j])
-                    match = NetworkMatch(
-                        name=known, similarity=hit[1], relation=hit[2],
-                        probabilities=np.asarray(self.atlas.probabilities[j], dtype=np.float64),
-                        out_of_fold=bool(self.atlas.out_of_fold[j]),
-                        labels=np.asarray(self.atlas.labels[j]) if labelled else None,
-                        modality_attention=np.asarray(self.atlas.modality_attention[j], dtype=np.float64))
-                    network[rec.id] = match
-                    probs7 = match.probabilities
-                    source = "network model (out-of-fold)" if match.out_of_fold else "network model"
-            rows.append([rec.id, rec.sequence, len(rec.sequence), 1.0 - p_intra[i], p_intra[i],
-                         "intracellular" if p_intra[i] >= 0.5 else "extracellular", *probs7, source, known,
-                         near_name, near_sim])
-        table = pd.DataFrame(rows, columns=CSV_COLUMNS)
-        provenance = {
+            hit = known_hits[i]
+            match = self._network_match(hit) if lookup else None
+            sequence_probs = seven.probabilities[i].astype(np.float64)
+            predictions.append(RecordPrediction(
+                record=rec, p_intracellular=float(np.float64(binary.probabilities[i, 0])),
+                probabilities=match.probabilities if match is not None else sequence_probs,
+                source=(("network model (out-of-fold)" if match.out_of_fold else "network model")
+                        if match is not None else sequence_source),
+                sequence_probabilities=sequence_probs, attention=binary.attention[i],
+                attention_7comp=seven.attention[i], network=match, known_mirna=hit[0] if hit is not None else "",
+                nearest=nearest_frames[i],
+                conservation=int(counts["species"][i]) if counts else None,
+                paralogs=int(counts["paralogs"][i]) if counts else None))
+        return PredictionResult(predictions, self._provenance(lookup, conservation_weight), notices)
+
+    def _progress_bar(self, seqs: list[str]):
+        from tqdm import tqdm
+
+        lookups = len(set(seqs)) if self.ref_sequences else 0
+        return tqdm(total=2 * len(seqs) + lookups, unit="seq", desc="predicting", file=sys.stderr)
+
+    def _network_match(self, hit) -> NetworkMatch | None:
+        """The network-model prediction of the known network miRNA ``hit`` (``(name, similarity, relation)``), or
+        None when there is no hit, no atlas, or the miRNA is not in it."""
+        if hit is None or self.atlas is None:
+            return None
+        j = self._atlas_index.get(hit[0])
+        if j is None:
+            return None
+        labelled = bool(self.atlas.labelled[j])
+        return NetworkMatch(
+            name=hit[0], similarity=hit[1], relation=hit[2],
+            probabilities=np.asarray(self.atlas.probabilities[j], dtype=np.float64),
+            out_of_fold=bool(self.atlas.out_of_fold[j]),
+            labels=np.asarray(self.atlas.labels[j]) if labelled else None,
+            modality_attention=np.asarray(self.atlas.modality_attention[j], dtype=np.float64))
+
+    def _provenance(self, lookup: bool, conservation_weight: float) -> dict:
+        """Which models, weights (manifest sha256) and settings produced a result."""
+        return {
             "binary_model": f"TextCNN-BiLSTM-attention ensemble of {len(self.binary.models)} (RNALoc-LM train.tsv)",
             "sevencomp_model": f"TextCNN-BiLSTM-attention ensemble of {len(self.sevencomp.models)} "
                                "(labelled network miRNAs)",
@@ -416,119 +382,14 @@ class Predictor:
             "network_manifest_sha256": _sha(self.weights_root / "network" / "manifest.json")
             if self.atlas is not None else "",
             "device": str(self.device),
+            "torch_threads": self.threads,
             "network_lookup": bool(lookup and self.atlas is not None),
             "reference_sequences": self.ref_source,
             "network_match_similarity": NETWORK_MATCH_SIMILARITY,
         }
-        return PredictionResult(
-            table=table, records=records,
-            attention={rec.id: binary.attention[i] for i, rec in enumerate(records)},
-            attention_7comp={rec.id: seven.attention[i] for i, rec in enumerate(records)},
-            sequence_probabilities=seq_probs, network=network, nearest=nearest,
-            provenance=provenance, notices=notices,
-            conservation={rec.id: int(counts["species"][i]) for i, rec in enumerate(records)} if counts else {},
-            paralogs={rec.id: int(counts["paralogs"][i]) for i, rec in enumerate(records)} if counts else {})
 
 
 def _sha(path: Path) -> str:
     from mirloc_core.io.data import file_sha256
 
     return file_sha256(path) if path.is_file() else ""
-
-
-def _neutralise(value):
-    if isinstance(value, str) and value.startswith(_INJECTION_PREFIXES):
-        return "'" + value
-    return value
-
-
-def write_csv(result, path_or_buffer=None):
-    """Write the prediction table with exactly :data:`CSV_COLUMNS`, neutralising CSV injection.
-
-    Text cells starting with ``=``, ``+``, ``-`` or ``@`` get a leading ``'``.
-
-    Parameters
-    ----------
-    result : PredictionResult or pandas.DataFrame
-    path_or_buffer : path or file-like, optional
-        Where to write; when omitted the CSV text is returned.
-    """
-    table = result.table if isinstance(result, PredictionResult) else result
-    table = table.loc[:, CSV_COLUMNS].copy()
-    for column in table.columns:
-        if table[column].dtype == object:
-            table[column] = table[column].map(_neutralise)
-    text = table.to_csv(index=False, float_format="%.6g", lineterminator="\n")
-    if path_or_buffer is None:
-        return text
-    if isinstance(path_or_buffer, (str, Path)):
-        Path(path_or_buffer).write_text(text)
-    else:
-        path_or_buffer.write(text)
-    return None
-
-
-def cli_predict(argv: list[str]) -> int:
-    """``python -m mirloc_core predict INPUT.fa --out OUT.csv [--sequence-only] [--device cpu|cuda]``."""
-    from mirloc_core.io.fasta import InputError
-
-    parser = argparse.ArgumentParser(prog="python -m mirloc_core predict",
-                                     description="Predict the localization of every sequence in a FASTA file.")
-    parser.add_argument("input", help="FASTA file ('-' for standard input)")
-    parser.add_argument("--out", required=True, help="output CSV ('-' for standard output)")
-    parser.add_argument("--sequence-only", action="store_true", help="skip the network-model lookup")
-    parser.add_argument("--device", choices=("cpu", "cuda"), default=None)
-    parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch CPU threads (default: all cores; the app uses 1 per request)")
-    parser.add_argument("--weights", default=None, help="weights root (default: weights/)")
-    args = parser.parse_args(argv)
-    try:
-        if args.input == "-":
-            text = sys.stdin.read()
-        else:
-            text = Path(args.input).read_bytes()
-        records = _parse_any_size(text)
-    except (InputError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    from mirloc_core.io.artifacts import ArtifactError
-
-    try:
-        predictor = Predictor.load(args.weights, device=args.device)
-    except (ArtifactError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    predictor.threads = max(1, args.threads or os.cpu_count() or 1)
-    result = predictor.predict(records, sequence_only=args.sequence_only, batch_size=args.batch_size,
-                               progress=len(records) > 100)
-    for notice in dict.fromkeys(result.notices):
-        print(f"note: {notice}", file=sys.stderr)
-    if args.out == "-":
-        write_csv(result, sys.stdout)
-    else:
-        write_csv(result, args.out)
-        print(f"wrote {len(result.table)} predictions to {args.out}", file=sys.stderr)
-    return 0
-
-
-def _parse_any_size(text) -> list:
-    """Parse FASTA of any size: the app's 1 MB input limit is for pasted text, so large files go in chunks."""
-    from mirloc_core.io.fasta import MAX_INPUT_BYTES
-
-    if isinstance(text, (bytes, bytearray)):
-        text = bytes(text).decode("utf-8-sig")
-    if len(text.encode("utf-8")) <= MAX_INPUT_BYTES:
-        return parse_fasta(text)
-    records: list = []
-    chunk: list[str] = []
-    size = 0
-    for line in io.StringIO(text):
-        if line.startswith(">") and size > MAX_INPUT_BYTES // 2:
-            records.extend(parse_fasta("".join(chunk)))
-            chunk, size = [], 0
-        chunk.append(line)
-        size += len(line.encode("utf-8"))
-    if chunk:
-        records.extend(parse_fasta("".join(chunk)))
-    return make_ids_unique(records)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_support as ui
-from mirloc_core import config
+
 from mirloc_core import explore
 
 ui.page_setup("Case studies")
@@ -25,7 +25,7 @@ def main() -> None:
         st.error(ui.md_escape(atlas_error) + "  \nThe case studies need the released network model (`weights/network/`).")
         return
     ui.hub_resolution()
-    if not config.data_available():
+    if not ui.data_available():
         st.warning(ui.md_escape(ui.data_missing_message()), icon=":material/warning:")
         return
 

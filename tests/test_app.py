@@ -92,7 +92,8 @@ def test_example_predicts_one_chart_per_sequence():
 
 
 def test_csv_download_has_the_cli_columns():
-    from mirloc_core.predict import CSV_COLUMNS, Predictor, write_csv
+    from mirloc_core.predict import Predictor
+    from mirloc_core.results import CSV_COLUMNS, write_csv
 
     result = Predictor.load().predict(example_fasta())
     text = write_csv(result)

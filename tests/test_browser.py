@@ -44,7 +44,7 @@ def server(tmp_path_factory):
 def test_app_in_a_real_browser(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from mirloc_core.predict import CSV_COLUMNS
+    from mirloc_core.results import CSV_COLUMNS
 
     shots = Path(os.environ.get("MIRLOC_SCREENSHOTS") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)

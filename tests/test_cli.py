@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from mirloc_core.config import REPO_ROOT
-from mirloc_core.predict import CSV_COLUMNS, _parse_any_size
+from mirloc_core.io.fasta import parse_large_fasta as _parse_any_size
+from mirloc_core.results import CSV_COLUMNS
 from mirloc_core.io.fasta import MAX_INPUT_BYTES
 
 

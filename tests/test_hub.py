@@ -64,9 +64,11 @@ def test_weights_from_a_hub_snapshot(offline, weights_snapshot, monkeypatch):
     assert path == weights_snapshot / "weights"
     found = hub.check_weights(path)
     assert {"lm", "sequence"} <= set(found) and found["sequence"]["files"]
-    resolution = hub.prepare_environment(cache_dir=offline)
-    assert resolution.notices == [] and os.environ["MIRLOC_WEIGHTS"] == str(path)
-    assert config.weights_dir() == path
+    before = dict(os.environ)
+    resolution = hub.resolve(cache_dir=offline)
+    assert resolution.notices == [] and resolution.weights_dir == path
+    assert resolution.settings().weights_dir == path  # handed on as settings...
+    assert dict(os.environ) == before  # ...never written into the environment
 
 
 def test_the_predictor_loads_from_the_hub_snapshot(offline, weights_snapshot, monkeypatch):
@@ -84,7 +86,7 @@ def test_a_file_that_did_not_arrive_is_detected(offline, weights_snapshot, monke
     victim.unlink()
     with pytest.raises(ArtifactError, match="missing weight file"):
         hub.resolve_weights_dir(cache_dir=offline)
-    resolution = hub.prepare_environment(cache_dir=offline)  # the app keeps running on the local weights
+    resolution = hub.resolve(cache_dir=offline)  # the app keeps running on the local weights
     assert resolution.weights_source == "local" and "could not be used" in resolution.notices[0]
 
 

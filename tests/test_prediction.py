@@ -11,7 +11,8 @@ import pytest
 
 from mirloc_core.io.artifacts import ArtifactError
 from mirloc_core.config import COMPARTMENTS
-from mirloc_core.predict import CSV_COLUMNS, PredictionResult, Predictor, write_csv
+from mirloc_core.predict import Predictor
+from mirloc_core.results import CSV_COLUMNS, PredictionResult, write_csv
 from mirloc_core.io.fasta import SequenceRecord, to_fasta
 
 

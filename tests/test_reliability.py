@@ -75,7 +75,7 @@ def test_predictions_are_bit_identical_across_runs_and_batches(predictor, ten_re
 
 
 def test_csv_download_neutralises_formula_cells(predictor):
-    from mirloc_core.predict import CSV_COLUMNS, write_csv
+    from mirloc_core.results import CSV_COLUMNS, write_csv
 
     text = ">=cmd|' /C calc'!A0\nACGUACGUACGUACGUACGUAA\n>+SUM(1)\nUGAGGUAGUAGGUUGUAUAGUU\n" \
            ">-2+3\nUAGCUUAUCAGACUGAUGUUGA\n>@x\nUGGAAUGUAAAGAAGUAUGUAU\n"

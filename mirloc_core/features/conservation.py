@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import functools
 
+from pathlib import Path
+
 import numpy as np
 
 KS = (12, 16, 20)
@@ -138,10 +140,10 @@ class KmerIndex:
         return (int(species.max()), int(sequences.max())) if len(species) else (0, 0)
 
 
-def _collection(kind: str) -> dict[str, str]:
+def _collection(kind: str, root: str) -> dict[str, str]:
     from mirloc_core.io.data import load_mirbase
 
-    return load_mirbase(kind, None)
+    return load_mirbase(kind, None, root)
 
 
 _ANCHOR = 12
@@ -219,7 +221,7 @@ def _indexes(root: str) -> dict:
     out = {}
     human = {}
     for c in COLLECTIONS:
-        collection = _collection(c)
+        collection = _collection(c, root)
         human[c] = {n: s for n, s in collection.items() if n.split("-")[0] == PARALOG_SPECIES}
         inputs = ("\n".join(f"{n}\t{s}" for n, s in collection.items()),)
         for k in KS:
@@ -232,15 +234,16 @@ def _indexes(root: str) -> dict:
     return out
 
 
-def indexes() -> dict:
+def indexes(data_dir=None) -> dict:
     """The k-mer indexes of miRBase 22: other species keyed by (collection, k), human entries by
     ("human", collection, k), and the :class:`HumanEntries` under ``"human_entries"``.
 
-    Built from ``MIRLOC_DATA`` (a few seconds), cached on disk (about 50 MB) and in memory.
+    Built from ``data_dir`` (default :func:`mirloc_core.config.data_dir`; a few seconds), cached on disk (about
+    50 MB) and in memory.
     """
     from mirloc_core import config
 
-    return _indexes(str(config.data_dir()))
+    return _indexes(str(Path(data_dir).resolve() if data_dir is not None else config.data_dir()))
 
 
 def conservation_features(sequences: list[str], index: dict | None = None) -> np.ndarray:
@@ -309,11 +312,12 @@ def human_paralogs(features: np.ndarray, k: int = 20) -> np.ndarray:
     return np.rint(np.expm1(np.asarray(features)[:, cols].max(1))).astype(int)
 
 
-def available() -> bool:
-    """Whether miRBase 22 (all species) is in the data directory, so that features can be computed."""
+def available(data_dir=None) -> bool:
+    """Whether miRBase 22 (all species) is in the data directory (default :func:`mirloc_core.config.data_dir`),
+    so that features can be computed."""
     from mirloc_core import config
 
-    folder = config.data_dir() / "mirbase22"
+    folder = (Path(data_dir) if data_dir is not None else config.data_dir()) / "mirbase22"
     return all((folder / f"{c}.fa.gz").is_file() for c in COLLECTIONS)
 
 

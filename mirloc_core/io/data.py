@@ -1,6 +1,7 @@
 """Loaders for the shared data set, with shape checks and clear messages.
 
-Everything is read from :func:`mirloc_core.config.data_dir` (environment variable ``MIRLOC_DATA``).
+Everything is read from a data directory: the ``root`` argument every loader takes (e.g. ``settings.data_dir``),
+else :func:`mirloc_core.config.data_dir` (environment variable ``MIRLOC_DATA``, default ``../shared/data``).
 Each loader validates what it reads and raises :class:`~mirloc_core.config.DataMissingError` naming the
 file and the problem when a file is missing or malformed. Nothing here is copied into the repository.
 
@@ -37,12 +38,17 @@ N_MRNA = 2836
 MRNA_COMPARTMENTS = ("Cytoplasm", "Exosome", "Nucleolus", "Nucleus")
 
 
-def _path(*parts: str) -> Path:
-    path = data_dir().joinpath(*parts)
+def _root(root=None) -> Path:
+    return Path(root).expanduser().resolve() if root is not None else data_dir()
+
+
+def _path(*parts: str, root=None) -> Path:
+    base = _root(root)
+    path = base.joinpath(*parts)
     if not path.is_file():
         raise DataMissingError(
             f"missing data file {path}: set MIRLOC_DATA to the shared data directory "
-            f"(currently {data_dir()}); see ../shared/data/README.md"
+            f"(currently {base}); see ../shared/data/README.md"
         )
     return path
 
@@ -56,8 +62,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _matrix(name: str, shape: tuple[int, int], binary: bool = True, delimiter: str = ",") -> np.ndarray:
-    path = _path("network1041", name)
+def _matrix(name: str, shape: tuple[int, int], binary: bool = True, delimiter: str = ",",
+            root=None) -> np.ndarray:
+    path = _path("network1041", name, root=root)
     try:
         matrix = np.loadtxt(path, delimiter=delimiter, dtype=np.float64, ndmin=2)
     except ValueError as exc:
@@ -77,8 +84,8 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _published(name: str, n_cols: int) -> np.ndarray:
-    path = _path("network1041", "published_features", name)
+def _published(name: str, n_cols: int, root=None) -> np.ndarray:
+    path = _path("network1041", "published_features", name, root=root)
     first = path.open().readline()
     has_header = not _is_number(first.split(",")[-1])
     frame = pd.read_csv(path, header=0 if has_header else None)
@@ -128,27 +135,27 @@ class NetworkData:
 
 @functools.lru_cache(maxsize=2)
 def _load_network_cached(root: str) -> NetworkData:
-    names_path = _path("network1041", "miRNA_ID_1041.txt")
+    names_path = _path("network1041", "miRNA_ID_1041.txt", root=root)
     names = [line.strip() for line in names_path.read_text().splitlines() if line.strip()]
     if len(names) != N_MIRNA or len(set(names)) != N_MIRNA:
         raise DataMissingError(f"malformed {names_path}: expected {N_MIRNA} unique names, found {len(names)}")
-    labels = _matrix("miRNA_localization.csv", (N_MIRNA, len(COMPARTMENTS)))
-    mask_path = _path("network1041", "miRNA_have_loc_information_index.txt")
+    labels = _matrix("miRNA_localization.csv", (N_MIRNA, len(COMPARTMENTS)), root=root)
+    mask_path = _path("network1041", "miRNA_have_loc_information_index.txt", root=root)
     mask = np.array([int(x) for x in mask_path.read_text().split()], dtype=np.int64)
     if mask.shape != (N_MIRNA,) or not np.isin(mask, (0, 1)).all():
         raise DataMissingError(f"malformed {mask_path}: expected {N_MIRNA} lines of 0/1")
-    disease = _matrix("miRNA_disease.csv", (N_MIRNA, N_DISEASE))
-    drug = _matrix("miRNA_drug.csv", (N_MIRNA, N_DRUG))
-    mrna = _matrix("mRNA_localization.txt", (N_MRNA, len(MRNA_COMPARTMENTS)), delimiter="\t")
+    disease = _matrix("miRNA_disease.csv", (N_MIRNA, N_DISEASE), root=root)
+    drug = _matrix("miRNA_drug.csv", (N_MIRNA, N_DRUG), root=root)
+    mrna = _matrix("mRNA_localization.txt", (N_MRNA, len(MRNA_COMPARTMENTS)), delimiter="\t", root=root)
     return NetworkData(names, labels, mask.astype(bool), disease, drug, mrna)
 
 
-def load_network() -> NetworkData:
+def load_network(root=None) -> NetworkData:
     """Load and validate the 1,041-miRNA network benchmark (cached per data directory)."""
-    return _load_network_cached(str(data_dir()))
+    return _load_network_cached(str(_root(root)))
 
 
-def load_published_features() -> dict[str, np.ndarray]:
+def load_published_features(root=None) -> dict[str, np.ndarray]:
     """Load the papers' published feature files, 1,041 rows each.
 
     Returns
@@ -158,14 +165,14 @@ def load_published_features() -> dict[str, np.ndarray]:
         ``coloc`` (4-d miRNA–mRNA co-localization), ``gt_disease``, ``gt_drug``, ``gt_mrna`` (128-d).
     """
     return {
-        "seq": _published("miRNA_seq_feature_64.csv", 64),
-        "disease": _published("miRNA_disease_feature_128.csv", 128),
-        "drug": _published("miRNA_drug_feature_128.csv", 128),
-        "mrna": _published("miRNA_mRNA_network_feature_128.csv", 128),
-        "coloc": _published("miRNA_mRNA_co-localization_feature.csv", 4),
-        "gt_disease": _published("gt_feature_disease_0.8_128_0.01.csv", 128),
-        "gt_drug": _published("gt_feature_drug_0.8_128_0.01.csv", 128),
-        "gt_mrna": _published("gt_feature_mRNA_0.8_128_0.01.csv", 128),
+        "seq": _published("miRNA_seq_feature_64.csv", 64, root),
+        "disease": _published("miRNA_disease_feature_128.csv", 128, root),
+        "drug": _published("miRNA_drug_feature_128.csv", 128, root),
+        "mrna": _published("miRNA_mRNA_network_feature_128.csv", 128, root),
+        "coloc": _published("miRNA_mRNA_co-localization_feature.csv", 4, root),
+        "gt_disease": _published("gt_feature_disease_0.8_128_0.01.csv", 128, root),
+        "gt_drug": _published("gt_feature_drug_0.8_128_0.01.csv", 128, root),
+        "gt_mrna": _published("gt_feature_mRNA_0.8_128_0.01.csv", 128, root),
     }
 
 
@@ -202,14 +209,14 @@ def _mirbase_cached(root: str, kind: str, species: str | None) -> dict[str, str]
     if kind not in ("hairpin", "mature"):
         raise ValueError("kind must be 'hairpin' or 'mature'")
     if species == "hsa":
-        return read_fasta_dict(_path("mirbase22", f"hsa_{kind}.fa"))
-    records = read_fasta_dict(_path("mirbase22", f"{kind}.fa.gz"))
+        return read_fasta_dict(_path("mirbase22", f"hsa_{kind}.fa", root=root))
+    records = read_fasta_dict(_path("mirbase22", f"{kind}.fa.gz", root=root))
     if species:
         records = {k: v for k, v in records.items() if k.startswith(species + "-")}
     return records
 
 
-def load_mirbase(kind: str = "hairpin", species: str | None = "hsa") -> dict[str, str]:
+def load_mirbase(kind: str = "hairpin", species: str | None = "hsa", root=None) -> dict[str, str]:
     """miRBase 22 sequences as ``{name: sequence}`` (U alphabet).
 
     Parameters
@@ -218,7 +225,7 @@ def load_mirbase(kind: str = "hairpin", species: str | None = "hsa") -> dict[str
     species : str or None
         Three-letter miRBase prefix (``"hsa"``), or None for all species.
     """
-    return dict(_mirbase_cached(str(data_dir()), kind, species))
+    return dict(_mirbase_cached(str(_root(root)), kind, species))
 
 
 def _natural_key(name: str) -> list:
@@ -238,9 +245,9 @@ def family_members(name: str, hairpins: dict[str, str]) -> list[str]:
 
 @functools.lru_cache(maxsize=2)
 def _mapping_cached(root: str) -> pd.DataFrame:
-    names = load_network().names
-    hairpins = load_mirbase("hairpin", "hsa")
-    matures = load_mirbase("mature", "hsa")
+    names = load_network(root).names
+    hairpins = load_mirbase("hairpin", "hsa", root)
+    matures = load_mirbase("mature", "hsa", root)
     rows = []
     for name in names:
         if name in hairpins:
@@ -259,7 +266,7 @@ def _mapping_cached(root: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "source", "mirbase_name", "sequence", "family_members"])
 
 
-def map_names_to_sequences() -> pd.DataFrame:
+def map_names_to_sequences(root=None) -> pd.DataFrame:
     """Map the 1,041 network names to miRBase 22 sequences.
 
     The rule, in order:
@@ -278,15 +285,15 @@ def map_names_to_sequences() -> pd.DataFrame:
         One row per network miRNA, in network order, with columns ``name``, ``source``,
         ``mirbase_name``, ``sequence`` (empty when none) and ``family_members`` (``;``-joined).
     """
-    return _mapping_cached(str(data_dir())).copy()
+    return _mapping_cached(str(_root(root))).copy()
 
 
-def load_rnaloc_train() -> pd.DataFrame:
+def load_rnaloc_train(root=None) -> pd.DataFrame:
     """RNALoc-LM's miRNA training set (1,011 rows; label 0 = extracellular, 1 = intracellular).
 
     Adds ``length`` and ``kind`` (``precursor`` for MI… accessions, ``mature`` for MIMAT…).
     """
-    path = _path("rnaloc_lm_mirna", "train.tsv")
+    path = _path("rnaloc_lm_mirna", "train.tsv", root=root)
     frame = pd.read_csv(path, sep="\t")
     expected = ["mirbase_id", "gene_name", "gene_symbol", "origin_localization", "label", "label_name", "sequence"]
     if list(frame.columns) != expected:
@@ -297,38 +304,39 @@ def load_rnaloc_train() -> pd.DataFrame:
     return frame
 
 
-def load_known_motifs() -> pd.DataFrame:
+def load_known_motifs(root=None) -> pd.DataFrame:
     """Known localization motifs (IUPAC consensus) cited by RNALoc-LM."""
-    path = _path("motifs", "known_localization_motifs.tsv")
+    path = _path("motifs", "known_localization_motifs.tsv", root=root)
     frame = pd.read_csv(path, sep="\t")
     if "consensus_iupac" not in frame.columns:
         raise DataMissingError(f"malformed {path}: no consensus_iupac column")
     return frame
 
 
-def rbp_motif_path() -> Path:
+def rbp_motif_path(root=None) -> Path:
     """Path of the Ray et al. 2013 RNA-binding-protein motifs (MEME format, DNA alphabet)."""
-    return _path("motifs", "ray2013_rbp_human.meme")
+    return _path("motifs", "ray2013_rbp_human.meme", root=root)
 
 
-def load_case_studies() -> pd.DataFrame:
+def load_case_studies(root=None) -> pd.DataFrame:
     """GTMALoc's 35 case-study miRNA–compartment pairs with their literature evidence.
 
     Adds ``pubmed_url`` (empty when the evidence is ``Unconfirmed``).
     """
-    path = _path("case_studies", "gtmaloc_table5.tsv")
+    path = _path("case_studies", "gtmaloc_table5.tsv", root=root)
     frame = pd.read_csv(path, sep="\t")
     pmid = frame["evidence"].str.extract(r"PMID:(\d+)")[0]
     frame["pubmed_url"] = np.where(pmid.notna(), "https://pubmed.ncbi.nlm.nih.gov/" + pmid.fillna("") + "/", "")
     return frame
 
 
-def data_fingerprint(parts: tuple[str, ...] = ("network1041", "mirbase22", "rnaloc_lm_mirna")) -> dict[str, str]:
+def data_fingerprint(parts: tuple[str, ...] = ("network1041", "mirbase22", "rnaloc_lm_mirna"),
+                     root=None) -> dict[str, str]:
     """sha256 of the shared data files used to derive an artefact (for manifests)."""
     out = {}
     for part in parts:
-        folder = data_dir() / part
+        folder = _root(root) / part
         for path in sorted(folder.rglob("*")):
             if path.is_file():
-                out[str(path.relative_to(data_dir()))] = file_sha256(path)
+                out[str(path.relative_to(_root(root)))] = file_sha256(path)
     return out

@@ -1,6 +1,7 @@
 """Where the app finds its weights and data: the repository, a local directory, or the Hugging Face Hub.
 
-Resolution rules (used by the Streamlit app at start-up, see :func:`prepare_environment`):
+Resolution rules (used by the Streamlit app at start-up, see :func:`resolve`; the result is passed on as
+:class:`~mirloc_core.config.Settings`, never written into ``os.environ``):
 
 Weights
     1. ``MIRLOC_WEIGHTS_REPO`` set (e.g. ``me/mirloc-weights``): the Hub model repository is fetched with
@@ -73,6 +74,16 @@ class Resolution:
     data_dir: Path
     data_source: str
     notices: list = field(default_factory=list)
+
+    def settings(self, base: config.Settings | None = None, **overrides) -> config.Settings:
+        """``base`` (default :meth:`Settings.from_env`) with these weights and data directories."""
+        base = base if base is not None else config.Settings.from_env()
+        return base.replace(weights_dir=self.weights_dir, data_dir=self.data_dir, **overrides)
+
+    @property
+    def data_available(self) -> bool:
+        """Whether the shared network data are in :attr:`data_dir`."""
+        return (Path(self.data_dir) / "network1041" / "miRNA_ID_1041.txt").is_file()
 
 
 def _offline() -> bool:
@@ -194,8 +205,8 @@ def resolve_data_dir(cache_dir: str | Path | None = None) -> tuple[Path, str]:
     return root, f"hub:{repo}"
 
 
-def prepare_environment(cache_dir: str | Path | None = None) -> Resolution:
-    """Resolve weights and data once, and point ``MIRLOC_WEIGHTS`` / ``MIRLOC_DATA`` at them.
+def resolve(cache_dir: str | Path | None = None) -> Resolution:
+    """Resolve weights and data once (see the module docstring); :meth:`Resolution.settings` hands them on.
 
     Never raises for a Hub problem: the failure is recorded in ``notices`` and the local defaults are kept,
     so the app can start and explain what is missing.
@@ -203,15 +214,11 @@ def prepare_environment(cache_dir: str | Path | None = None) -> Resolution:
     notices = []
     try:
         weights, weights_source = resolve_weights_dir(cache_dir)
-        if weights_source != "local":
-            os.environ["MIRLOC_WEIGHTS"] = str(weights)
     except ArtifactError as exc:
         notices.append(f"Weights from the Hub could not be used ({exc}); using {config.weights_dir()}.")
         weights, weights_source = config.weights_dir(), "local"
     try:
         data, data_source = resolve_data_dir(cache_dir)
-        if data_source.startswith("hub:"):
-            os.environ["MIRLOC_DATA"] = str(data)
     except ArtifactError as exc:
         notices.append(f"Data from the Hub could not be used ({exc}); using {config.data_dir()}.")
         data, data_source = config.data_dir(), "local"
