@@ -63,5 +63,13 @@ def test_predictions_match_the_frozen_fixture(frozen, predictor, label, sequence
     assert sorted(result.network) == want["network"]
     assert result.conservation == want["conservation"] and result.paralogs == want["paralogs"]
     assert {k: v["name"].tolist() for k, v in result.nearest.items()} == want["nearest"]
-    if not sequence_only and label == "mirbase300":  # the fixture does exercise the network lookup
-        assert len(want["network"]) > 50
+
+
+def test_the_fixture_exercises_every_path(frozen):
+    """Network matches, sequence-only mode, the conservation counts and several species are all in the fixture."""
+    full, seq_only = frozen["runs"]["mirbase300|sequence_only=False"], frozen["runs"]["mirbase300|sequence_only=True"]
+    assert len(full["network"]) > 50 and seq_only["network"] == []
+    assert len(full["conservation"]) == 300
+    species = {name.split("-")[0] for name in frozen["mirbase_ids"]}
+    assert "hsa" in species and len(species) > 20
+    assert any("-mir-" in n for n in frozen["mirbase_ids"]) and any("-miR-" in n for n in frozen["mirbase_ids"])

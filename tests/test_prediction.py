@@ -112,18 +112,29 @@ def test_fasta_text_input_and_sequence_only(predictor, ten):
                                   result.sequence_probabilities.iloc[:, :2].to_numpy())
 
 
-def test_network_lookup_or_notice(predictor, name_map):
-    row = name_map[name_map["source"] == "hairpin"].iloc[0]
+def test_network_lookup_uses_the_released_atlas(predictor, name_map):
+    assert predictor.atlas is not None  # the network weights are released with the repository
+    row = name_map.set_index("name", drop=False).loc["hsa-mir-21"]
     result = predictor.predict([SequenceRecord("q", "q", row["sequence"])])
-    if predictor.atlas is None:
-        assert any("network weights not found" in n for n in result.notices)
-        assert result.network == {}
-        assert result.table.loc[0, "source"] == "sequence model"
-    else:
-        match = result.network["q"]
-        assert match.similarity >= 0.95 and match.probabilities.shape == (7,)
-        assert result.table.loc[0, "source"].startswith("network model")
+    match = result["q"].network
+    assert match.name == row["name"] and match.similarity >= 0.95 and match.probabilities.shape == (7,)
+    assert result.table.loc[0, "source"].startswith("network model")
     assert result.table.loc[0, "nearest_similarity"] == pytest.approx(1.0)
+
+
+def test_without_network_weights_the_page_is_told(tmp_path, name_map):
+    from mirloc_core.config import weights_dir
+
+    for part in ("lm", "sequence"):
+        shutil.copytree(weights_dir() / part, tmp_path / part)
+    predictor = Predictor.load(tmp_path, device="cpu")
+    assert predictor.atlas is None
+    row = name_map.set_index("name", drop=False).loc["hsa-mir-21"]
+    result = predictor.predict([SequenceRecord("q", "q", row["sequence"])])
+    assert any("network weights not found" in n for n in result.notices)
+    assert result.network == {} and result["q"].network is None
+    assert result.table.loc[0, "source"] == "sequence model"
+    assert result.table.loc[0, "known_mirna"] == row["name"]  # still recognised, from the shared data
 
 
 def test_mature_miRNA_is_matched_to_its_network_precursor(predictor, shared_data):
@@ -134,11 +145,10 @@ def test_mature_miRNA_is_matched_to_its_network_precursor(predictor, shared_data
     result = predictor.predict([SequenceRecord("m21", "m21", mature), SequenceRecord("x", "x", shuffled)])
     assert result.table.loc[0, "known_mirna"] == "hsa-mir-21"
     assert result.table.loc[1, "known_mirna"] == ""
-    if predictor.atlas is not None:
-        match = result.network["m21"]
-        assert match.name == "hsa-mir-21" and match.relation == "contained in" and match.similarity < 0.95
-        assert result.table.loc[0, "source"].startswith("network model")
-        assert "x" not in result.network
+    match = result["m21"].network
+    assert match.name == "hsa-mir-21" and match.relation == "contained in" and match.similarity < 0.95
+    assert result.table.loc[0, "source"].startswith("network model")
+    assert result["x"].network is None
 
 
 def test_write_csv_exact_columns_and_injection_neutralised(predictor, ten):
@@ -161,18 +171,26 @@ def test_works_without_shared_data(tmp_path, monkeypatch, ten):
     pred = Predictor.load(device="cpu")
     result = pred.predict(ten[:2])
     assert len(result.table) == 2
-    if pred.conservation is not None:  # its features need miRBase: off, and said so
-        assert result.provenance["sevencomp_conservation_weight"] == 0.0
-        assert any("conservation features are off" in n for n in result.notices)
-        assert result.conservation == {}
-        assert set(result.table["source"]) <= {"sequence model (without conservation)", "network model",
-                                               "network model (out-of-fold)"}
-    if pred.atlas is None:
-        assert result.nearest == {} or all(len(f) == 0 for f in result.nearest.values())
-        assert any("no known miRNAs available" in n for n in result.notices)
-        assert result.table["nearest_known_mirna"].tolist() == ["", ""]
-    else:
-        assert pred.ref_source == "network atlas" and len(result.nearest[ten[0].id]) == 5
+    assert pred.conservation is not None  # released; its features need miRBase: off, and said so
+    assert result.provenance["sevencomp_conservation_weight"] == 0.0
+    assert any("conservation features are off" in n for n in result.notices)
+    assert result.conservation == {}
+    assert set(result.table["source"]) <= {"sequence model (without conservation)", "network model",
+                                           "network model (out-of-fold)"}
+    assert pred.ref_source == "network atlas" and len(result.nearest[ten[0].id]) == 5  # the atlas needs no data
+
+
+def test_without_data_or_atlas_no_nearest_miRNAs_are_claimed(tmp_path, monkeypatch, ten):
+    from mirloc_core.config import weights_dir
+
+    monkeypatch.setenv("MIRLOC_DATA", str(tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    for part in ("lm", "sequence"):
+        shutil.copytree(weights_dir() / part, tmp_path / "weights" / part)
+    result = Predictor.load(tmp_path / "weights", device="cpu").predict(ten[:2])
+    assert all(len(f) == 0 for f in result.nearest.values())
+    assert any("no known miRNAs available" in n for n in result.notices)
+    assert result.table["nearest_known_mirna"].tolist() == ["", ""]
 
 
 def test_corrupt_or_missing_weights_raise(tmp_path):
@@ -255,3 +273,38 @@ def test_released_predictor_uses_conservation(predictor, ten):
     assert all(isinstance(n, int) and 0 <= n <= 271 for n in result.conservation.values())
     assert set(result.paralogs) == set(result.conservation)
     assert all(isinstance(n, int) and n >= 0 for n in result.paralogs.values())
+
+
+def test_the_threads_setting_reaches_prediction(monkeypatch, ten):
+    import torch
+
+    from mirloc_core.config import Settings
+
+    predictor = Predictor.load(device="cpu", settings=Settings.from_env(threads=2))
+    seen = []
+    original = predictor.binary.predict
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(predictor.binary, "predict", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        result = predictor.predict(ten[:1], sequence_only=True)
+        assert seen == [2] and torch.get_num_threads() == 1  # used while predicting, restored afterwards
+    finally:
+        torch.set_num_threads(before)
+    assert result.provenance["torch_threads"] == 2
+    assert Predictor.load(device="cpu", settings=Settings.from_env()).threads == 1  # the app's default
+
+
+def test_a_result_is_one_record_per_sequence(predictor, ten):
+    result = predictor.predict(ten[:3])
+    assert [p.id for p in result] == [r.id for r in ten[:3]] and len(result) == 3
+    one = result[ten[1].id]
+    assert one.record is ten[1] and one.sequence == ten[1].sequence
+    assert one.to_row() == result.table.iloc[1].tolist()
+    assert len(one.attention) == len(one.attention_7comp) == len(one.sequence)
+    assert one.call == ("intracellular" if one.p_intracellular >= 0.5 else "extracellular")

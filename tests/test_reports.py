@@ -1,0 +1,34 @@
+"""Figures in the README are rendered from the benchmark JSON, never typed by hand."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mirloc_core.config import REPO_ROOT
+from mirloc_core.reports import readme
+
+
+def test_the_readme_results_are_the_rendering_of_the_json():
+    text = (REPO_ROOT / "README.md").read_text()
+    block = readme.START + text.split(readme.START, 1)[1].split(readme.END, 1)[0] + readme.END
+    assert block == readme.render(), "README's result lines are stale: run `mirloc report readme`"
+
+
+def test_a_changed_benchmark_changes_the_readme(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    for name in ("network_cv.json", "sequence_cv.json", "summary.json"):
+        (results / name).write_text((REPO_ROOT / "benchmarks" / "results" / name).read_text())
+    network = json.loads((results / "network_cv.json").read_text())
+    network["results"]["protocol_d_repeats"]["auc_mean"] = 0.5
+    (results / "network_cv.json").write_text(json.dumps(network))
+    page = tmp_path / "README.md"
+    page.write_text(f"intro\n{readme.START}\nold\n{readme.END}\noutro\n")
+    assert readme.update_readme(page, results) is True
+    new = page.read_text()
+    assert "mean AUC 0.500" in new and new.startswith("intro\n") and new.endswith("\noutro\n")
+    assert readme.update_readme(page, results) is False  # idempotent
+    with pytest.raises(ValueError):
+        readme.update_readme(results / "summary.json", results)
