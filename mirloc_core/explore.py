@@ -24,6 +24,8 @@ Case-study name rule (:func:`case_study_name`)
 
 from __future__ import annotations
 
+import json
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mirloc_core.config import COMPARTMENTS, data_available
+from mirloc_core.config import CALL_THRESHOLD, COMPARTMENTS, data_available
 
 MRNA_COMPARTMENTS = ("Cytoplasm", "Exosome", "Nucleolus", "Nucleus")
 
@@ -330,6 +332,13 @@ def case_study_table(atlas, cases: pd.DataFrame | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def case_study_counts(table: pd.DataFrame) -> dict:
+    """Headline counts of (a subset of) :func:`case_study_table`: pairs, pairs in the network, and pairs whose
+    network probability is at or above the call threshold."""
+    return {"pairs": len(table), "in_network": int(table["network_name"].notna().sum()),
+            "called": int((table["probability"] >= CALL_THRESHOLD).sum())}
+
+
 # --------------------------------------------------------------------------- model card
 
 
@@ -351,6 +360,12 @@ class ResultTable:
     title: str
     frame: pd.DataFrame
     meta: dict
+
+    @property
+    def details(self) -> str:
+        """The metadata other than the command, as one short line of JSON (for a caption)."""
+        details = {k: v for k, v in self.meta.items() if k != "command"}
+        return json.dumps(details, default=str)[:600] if details else ""
 
 
 def _format_value(value) -> str:

@@ -210,3 +210,31 @@ def load_motif_artifacts(weights_dir=None) -> dict | None:
                                                if m.source in ("known_localization", "rbp")],
         "matches": pd.DataFrame(report["matches"]), "classes": pd.DataFrame(report["classes"]), "logos": logos,
     }
+
+
+# ---------------------------------------------------------------------------------------------- release summary
+WEIGHT_PARTS = ("lm", "sequence", "network", "motifs")
+
+
+def released_parts(weights_dir=None) -> list[dict]:
+    """One row per weights part: ``part``, ``created``, ``files`` (count), ``command`` — from each folder's
+    ``manifest.json`` ("not released" / "corrupt manifest" when absent or unreadable)."""
+    rows = []
+    for part in WEIGHT_PARTS:
+        path = _root(weights_dir) / part / "manifest.json"
+        row = {"part": part, "created": "not released", "files": 0, "command": ""}
+        if path.is_file():
+            try:
+                manifest = json.loads(path.read_text())
+                row.update(created=manifest.get("created", ""), files=len(manifest.get("files", {})),
+                           command=manifest.get("command", ""))
+            except json.JSONDecodeError:
+                row["created"] = "corrupt manifest"
+        rows.append(row)
+    return rows
+
+
+def model_cards(weights_dir=None) -> dict[str, str]:
+    """Part → the text of its released ``model_card.md``."""
+    return {card.parent.name: card.read_text(encoding="utf-8")
+            for card in sorted(_root(weights_dir).glob("*/model_card.md"))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_support as ui
+from mirloc_core.config import CALL_THRESHOLD
 
 from mirloc_core import explore
 
@@ -30,14 +31,14 @@ def main() -> None:
         return
 
     table = explore.case_study_table(atlas)
-    matched = table["network_name"].notna()
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Pairs", len(table))
-    c2.metric("In the network", int(matched.sum()))
-    c3.metric("Probability ≥ 0.5", int((table["probability"] >= 0.5).sum()))
     compartments = ["All"] + list(dict.fromkeys(table["compartment"]))
     choice = st.segmented_control("Compartment", compartments, default="All", key="case_compartment")
     shown = table if choice in (None, "All") else table[table["compartment"] == choice]
+    counts = explore.case_study_counts(shown)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Pairs", counts["pairs"])
+    c2.metric("In the network", counts["in_network"])
+    c3.metric(f"Probability ≥ {CALL_THRESHOLD}", counts["called"])
     shown = shown.assign(
         held_out=shown["out_of_fold"].map({True: "out-of-fold", False: ""}),
         known=shown["known"].map({True: "✓", False: "✗", None: "–"}),

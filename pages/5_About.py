@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
 import app_support as ui
-from mirloc_core import config
-from mirloc_core import explore
+from mirloc_core import explore, pretrained
 
 ui.page_setup("About")
 st.title("About mirloc — model card")
@@ -43,12 +40,10 @@ if not tables:
 for table in tables:
     with st.expander(f"{table.title} — `{table.source}`", expanded=table.source == "summary.json"):
         st.dataframe(table.frame, hide_index=True, width="stretch", key=f"bench_{table.source}")
-        meta = table.meta
-        if meta.get("command"):
-            st.code(str(meta["command"]), language="bash")
-        details = {k: v for k, v in meta.items() if k != "command"}
-        if details:
-            st.caption(ui.md_escape(json.dumps(details, default=str)[:600]))
+        if table.meta.get("command"):
+            st.code(str(table.meta["command"]), language="bash")
+        if table.details:
+            st.caption(ui.md_escape(table.details))
 
 st.header("Baselines and known shortcuts of the data")
 st.markdown(
@@ -71,25 +66,12 @@ st.markdown(
 )
 
 st.header("Released weights")
-rows = []
-for part in ("lm", "sequence", "network", "motifs"):
-    manifest_path = config.weights_dir() / part / "manifest.json"
-    if manifest_path.is_file():
-        try:
-            manifest = json.loads(manifest_path.read_text())
-        except json.JSONDecodeError:
-            rows.append({"part": part, "created": "corrupt manifest", "files": 0, "command": ""})
-            continue
-        rows.append({"part": part, "created": manifest.get("created", ""), "files": len(manifest.get("files", {})),
-                     "command": manifest.get("command", "")})
-    else:
-        rows.append({"part": part, "created": "not released", "files": 0, "command": ""})
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="weights_table")
-
-cards = sorted(config.weights_dir().glob("*/model_card.md"))
-for card in cards:
-    with st.expander(f"Model card of the released `{card.parent.name}` weights"):
-        st.markdown(card.read_text(encoding="utf-8"))
+weights_dir = ui.settings().weights_dir
+st.dataframe(pd.DataFrame(pretrained.released_parts(weights_dir)), hide_index=True, width="stretch",
+             key="weights_table")
+for part, card in pretrained.model_cards(weights_dir).items():
+    with st.expander(f"Model card of the released `{part}` weights"):
+        st.markdown(card)
 
 st.header("Data provenance")
 st.markdown(
