@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 import app_support as ui
-from mirloc_core.config import COMPARTMENTS
+from mirloc_core.config import CALL_THRESHOLD, COMPARTMENTS
 from mirloc_core.io.fasta import APP_MAX_RECORDS, InputError, MAX_LENGTH, MIN_LENGTH
 
 
@@ -41,32 +41,26 @@ def _render_network_match(match) -> None:
                 help="How much the network model relied on each source of information for this miRNA.")
 
 
-def _render_record(result, row, position: int) -> None:
-    rid = row["id"]
-    probs = [float(row[c]) for c in ui.PROBABILITY_COLUMNS]
-    match = result.network.get(rid)
+def _render_record(prediction, position: int) -> None:
+    rid = prediction.id
+    match = prediction.network
     with st.container(border=True):
         st.markdown(f"#### {ui.md_escape(rid)}")
-        record = next((r for r in result.records if r.id == rid), None)
-        header = f"{ui.md_escape(record.description)} · " if record is not None and record.description != rid else ""
-        st.caption(f"{header}{int(row['length'])} nt · probabilities from: {ui.md_escape(row['source'])}")
+        description = prediction.record.description
+        header = f"{ui.md_escape(description)} · " if description != rid else ""
+        st.caption(f"{header}{len(prediction.sequence)} nt · probabilities from: {ui.md_escape(prediction.source)}")
         left, right = st.columns([3, 2])
         with left:
-            markers = None
-            if match is not None and rid in result.sequence_probabilities.index:
-                markers = {"sequence model": result.sequence_probabilities.loc[rid].to_numpy(dtype=float)}
-            st.plotly_chart(ui.probability_figure(probs, markers, bar_label=str(row["source"])), key=f"bars_{position}",
-                            config={"displayModeBar": False})
+            markers = {"sequence model": prediction.sequence_probabilities} if match is not None else None
+            st.plotly_chart(ui.probability_figure(prediction.probabilities, markers, bar_label=prediction.source),
+                            key=f"bars_{position}", config={"displayModeBar": False})
         with right:
-            call = str(row["call"])
-            p_call = float(row["p_extracellular"] if call.lower().startswith("extra") else row["p_intracellular"])
-            st.markdown(f"**Call:** {ui.md_escape(call)} (p = {p_call:.2f})")
-            above = [c for c, p in zip(COMPARTMENTS, probs) if p >= 0.5]
-            st.markdown("**Above 0.5:** " + (", ".join(above) if above else "none"))
-            if rid in result.conservation:
-                paralogs = result.paralogs.get(rid, 0)
-                st.markdown(f"**Conservation:** a 20-nt stretch is shared with {result.conservation[rid]} other "
-                            f"species and {paralogs} other human miRNA loci in miRBase 22",
+            st.markdown(f"**Call:** {ui.md_escape(prediction.call)} (p = {prediction.call_probability:.2f})")
+            above = prediction.called_compartments
+            st.markdown(f"**At or above {CALL_THRESHOLD}:** " + (", ".join(above) if above else "none"))
+            if prediction.conservation is not None:
+                st.markdown(f"**Conservation:** a 20-nt stretch is shared with {prediction.conservation} other "
+                            f"species and {prediction.paralogs} other human miRNA loci in miRBase 22",
                             help="Most of the sequence model's seven-compartment answer comes from these two "
                                  "counts: conserved miRNAs and large families (multi-copy genes such as let-7) are "
                                  "reported in more compartments. They are also the long-known, well-studied ones, "
@@ -74,10 +68,9 @@ def _render_record(result, row, position: int) -> None:
                                  "entry, precursor and matures are not counted as other loci.")
             if match is not None:
                 _render_network_match(match)
-            nearest = result.nearest.get(rid)
-            if nearest is not None and len(nearest):
+            if len(prediction.nearest):
                 st.markdown("**Nearest known miRNAs** (normalised Smith–Waterman similarity)")
-                st.markdown(ui.markdown_table(nearest[["name", "similarity"]]))
+                st.markdown(ui.markdown_table(prediction.nearest[["name", "similarity"]]))
 
 
 def _render_result(result) -> None:
@@ -85,9 +78,7 @@ def _render_result(result) -> None:
         st.info(ui.md_escape(notice), icon=":material/info:")
     table = result.table
     st.subheader(f"Results for {len(table)} sequence{'s' if len(table) != 1 else ''}")
-    from mirloc_core.results import write_csv
-
-    st.download_button("Download CSV", data=write_csv(result), file_name="mirloc_predictions.csv",
+    st.download_button("Download CSV", data=result.to_csv(), file_name="mirloc_predictions.csv",
                        mime="text/csv", key="download_csv", icon=":material/download:",
                        on_click="ignore")  # no rerun: a rerun can drop the file while the browser fetches it
     shown = table[["id", "length", "call", "p_intracellular"] + ui.PROBABILITY_COLUMNS + ["known_mirna",
@@ -95,8 +86,8 @@ def _render_result(result) -> None:
     config = {c: ui.probability_column(c.removeprefix("p_").replace("_", " ")) for c in ui.PROBABILITY_COLUMNS}
     config["p_intracellular"] = ui.probability_column("intracellular")
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="result_table")
-    for position, (_, row) in enumerate(table.iterrows()):
-        _render_record(result, row, position)
+    for position, prediction in enumerate(result):
+        _render_record(prediction, position)
 
 
 def predict_page() -> None:
@@ -140,7 +131,7 @@ def predict_page() -> None:
             st.caption(f"Using the uploaded file {ui.md_escape(upload.name)}.")
         try:
             with st.spinner(f"Predicting {len(records)} sequence{'s' if len(records) > 1 else ''}…"):
-                st.session_state[ui.RESULT_KEY] = predictor.predict(records, sequence_only=sequence_only)
+                st.session_state[ui.RESULT_KEY] = ui.predict(records, sequence_only)
         except InputError as exc:
             st.error(ui.md_escape(str(exc)))
             return

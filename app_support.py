@@ -78,6 +78,20 @@ def get_predictor():
     return _guarded(lambda: _load_predictor(settings()), "The prediction models")
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _predict(records: tuple, sequence_only: bool, app_settings: config.Settings):
+    from mirloc_core.io.fasta import SequenceRecord
+
+    predictor = _load_predictor(app_settings)
+    return predictor.predict([SequenceRecord(*r) for r in records], sequence_only=sequence_only)
+
+
+def predict(records, sequence_only: bool = False):
+    """Predict validated records; an identical submission (same records, mode and settings) is not recomputed."""
+    key = tuple((r.id, r.description, r.sequence, r.notice) for r in records)
+    return _predict(key, bool(sequence_only), settings())
+
+
 def _guarded(load, what: str):
     """``(load(), None)``, or ``(None, message)`` when a missing or corrupt artefact stops it (never a traceback)."""
     from mirloc_core.io.artifacts import ArtifactError
@@ -223,7 +237,7 @@ def choose_sequence(key: str):
                 st.error(md_escape(problem))
             return None
         return "your sequence", record.sequence
-    record = next(r for r in result.records if r.id == choice)
+    record = result[choice].record
     return record.id, record.sequence
 
 
@@ -237,10 +251,10 @@ def attention_for(sequence: str):
     """
     result = submitted_result()
     if result is not None:
-        for record in result.records:
-            if record.sequence == sequence and record.id in result.attention:
-                return {"binary": np.asarray(result.attention[record.id]),
-                        "seven": np.asarray(result.attention_7comp[record.id])}, None
+        for prediction in result:
+            if prediction.sequence == sequence:
+                return {"binary": np.asarray(prediction.attention),
+                        "seven": np.asarray(prediction.attention_7comp)}, None
     cache = st.session_state.setdefault("_mirloc_attention", {})
     if sequence in cache:
         return cache[sequence], None
@@ -249,8 +263,8 @@ def attention_for(sequence: str):
         return {}, error
     from mirloc_core.io.fasta import SequenceRecord
 
-    single = predictor.predict([SequenceRecord("query", "query", sequence)], sequence_only=True)
-    value = {"binary": np.asarray(single.attention["query"]), "seven": np.asarray(single.attention_7comp["query"])}
+    single = predict([SequenceRecord("query", "query", sequence)], sequence_only=True)["query"]
+    value = {"binary": np.asarray(single.attention), "seven": np.asarray(single.attention_7comp)}
     if len(cache) > 20:
         cache.clear()
     cache[sequence] = value

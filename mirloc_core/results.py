@@ -98,6 +98,16 @@ class RecordPrediction:
         return "intracellular" if self.p_intracellular >= CALL_THRESHOLD else "extracellular"
 
     @property
+    def call_probability(self) -> float:
+        """The probability of the call made (extracellular or intracellular)."""
+        return self.p_intracellular if self.call == "intracellular" else self.p_extracellular
+
+    @property
+    def called_compartments(self) -> list[str]:
+        """The compartments whose shown probability is at or above ``CALL_THRESHOLD``."""
+        return [c for c, p in zip(COMPARTMENTS, np.asarray(self.probabilities, float)) if p >= CALL_THRESHOLD]
+
+    @property
     def nearest_known(self) -> tuple[str, float]:
         """The first nearest known miRNA and its similarity (``("", nan)`` when none)."""
         if len(self.nearest):

@@ -315,3 +315,27 @@ def test_duplicate_ids_are_renamed_with_a_notice():
     assert not at.exception and not at.error
     assert list(_frame(at, "id", "call")["id"]) == ["a", "a_2"]
     assert _texts(at.info).count("duplicate id 'a' renamed to 'a_2'") == 1
+
+
+def test_identical_submissions_are_not_recomputed(monkeypatch):
+    import random
+
+    from mirloc_core.predict import Predictor
+
+    calls = []
+    original = Predictor.predict
+
+    def counting(self, *args, **kwargs):
+        calls.append(len(args[0]))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Predictor, "predict", counting)
+    rng = random.Random()  # a sequence no other test submitted, so the first submission is computed
+    fasta = ">fresh\n" + "".join(rng.choice("ACGU") for _ in range(40)) + "\n"
+    at = _predict(_app().run(), fasta)
+    assert not at.exception and calls == [1] and _charts(at)
+    at = _predict(at, fasta)  # the same submission again: served from the cache
+    assert not at.exception and calls == [1] and _charts(at)
+    at.toggle(key="sequence_only").set_value(True).run()
+    at = at.button(key="predict").click().run()  # another mode is another computation
+    assert calls == [1, 1]
