@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 import app_support as ui
+from mirloc_core import plot
 from mirloc_core.config import COMPARTMENTS
 from mirloc_core.io.fasta import APP_MAX_RECORDS, InputError, MAX_LENGTH, MIN_LENGTH
 
@@ -55,7 +56,7 @@ def _render_record(result, row, position: int) -> None:
             markers = None
             if match is not None and rid in result.sequence_probabilities.index:
                 markers = {"sequence model": result.sequence_probabilities.loc[rid].to_numpy(dtype=float)}
-            st.plotly_chart(ui.probability_figure(probs, markers, bar_label=str(row["source"])), key=f"bars_{position}",
+            st.plotly_chart(plot.probability_figure(probs, markers, bar_label=str(row["source"])), key=f"bars_{position}",
                             config={"displayModeBar": False})
         with right:
             call = str(row["call"])
