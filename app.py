@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 import app_support as ui
+from mirloc_core import plot
 from mirloc_core.config import CALL_THRESHOLD, COMPARTMENTS
 from mirloc_core.io.fasta import APP_MAX_RECORDS, InputError, MAX_LENGTH, MIN_LENGTH
 
@@ -52,7 +53,7 @@ def _render_record(prediction, position: int) -> None:
         left, right = st.columns([3, 2])
         with left:
             markers = {"sequence model": prediction.sequence_probabilities} if match is not None else None
-            st.plotly_chart(ui.probability_figure(prediction.probabilities, markers, bar_label=prediction.source),
+            st.plotly_chart(plot.probability_figure(prediction.probabilities, markers, bar_label=prediction.source),
                             key=f"bars_{position}", config={"displayModeBar": False})
         with right:
             st.markdown(f"**Call:** {ui.md_escape(prediction.call)} (p = {prediction.call_probability:.2f})")

@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 from mirloc_core import config
-from mirloc_core.config import COMPARTMENTS, COMPARTMENT_KEYS, DataMissingError
+from mirloc_core.config import COMPARTMENT_KEYS, DataMissingError
 
 # pandas and the artefact/prediction modules are imported inside the functions that need them: the Predict
 # page's inputs are then on screen (interactive) before those heavy imports and the model loading run.
@@ -272,70 +272,6 @@ def attention_for(sequence: str):
 
 
 # --------------------------------------------------------------------------- charts
-
-
-def probability_figure(probabilities, markers: dict | None = None, height: int = 300,
-                       bar_label: str = "prediction") -> dict:
-    """Bar chart of the seven compartment probabilities with the 0.5 threshold marked (a plotly figure dict).
-
-    Built as a plain dict (not ``go.Figure``): Streamlit validates the figure once anyway, and skipping a second
-    validation keeps ten charts cheap to build.
-
-    Parameters
-    ----------
-    probabilities : array-like (7,)
-    markers : dict, optional
-        ``label -> (7,) probabilities`` drawn as markers over the bars (e.g. the sequence model).
-    bar_label : str
-        Legend name of the bars (shown when there are markers).
-    """
-    probs = [float(p) for p in np.asarray(probabilities, dtype=float)]
-    names = list(COMPARTMENTS)
-    data = [{"type": "bar", "x": names, "y": probs, "name": bar_label,
-             "marker": {"color": ["#1a73e8" if p >= 0.5 else "#aecbfa" for p in probs]},
-             "text": [f"{p:.2f}" for p in probs], "textposition": "outside",
-             "hovertemplate": "%{x}: %{y:.3f}<extra></extra>"}]
-    symbols = ["diamond", "circle", "square"]
-    for n, (label, values) in enumerate((markers or {}).items()):
-        data.append({"type": "scatter", "x": names, "y": [float(v) for v in np.asarray(values, dtype=float)],
-                     "mode": "markers", "name": label,
-                     "marker": {"symbol": symbols[n % 3], "size": 10, "color": "#e37400",
-                                "line": {"color": "white", "width": 1}},
-                     "hovertemplate": f"{label} %{{x}}: %{{y:.3f}}<extra></extra>"})
-    layout = {
-        "height": height, "margin": {"l": 10, "r": 95, "t": 30, "b": 10}, "plot_bgcolor": "white", "bargap": 0.3,
-        "yaxis": {"range": [0, 1.12], "title": {"text": "probability"}, "gridcolor": "#e8eaed"},
-        "showlegend": bool(markers), "legend": {"orientation": "h", "y": 1.15, "x": 1, "xanchor": "right"},
-        "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 0.5, "y1": 0.5,
-                    "line": {"color": "#d93025", "dash": "dash", "width": 2}}],
-        "annotations": [{"xref": "paper", "x": 1.0, "xanchor": "left", "yref": "y", "y": 0.5, "yanchor": "middle",
-                         "text": "threshold 0.5", "showarrow": False, "font": {"color": "#d93025", "size": 11}}],
-    }
-    return {"data": data, "layout": layout}
-
-
-def attention_figure(sequence: str, attention, hits=None, height: int = 280):
-    """Attention over nucleotides; positions above the median highlighted (RNALoc-LM's rule); motif hits shaded."""
-    import plotly.graph_objects as go
-
-    att = np.asarray(attention, dtype=float)
-    median = float(np.median(att))
-    positions = np.arange(1, len(sequence) + 1)
-    colors = ["#d93025" if a > median else "#c6dafc" for a in att]
-    fig = go.Figure(go.Bar(x=positions, y=att, marker_color=colors,
-                           customdata=list(sequence), hovertemplate="%{x} %{customdata}: %{y:.4f}<extra></extra>"))
-    fig.add_hline(y=median, line_dash="dot", line_color="#5f6368", annotation_text="median",
-                  annotation_position="top left")
-    if hits is not None and len(hits):
-        for hit in hits.itertuples(index=False):
-            fig.add_vrect(x0=float(hit.start) - 0.5, x1=float(hit.end) + 0.5, fillcolor="#fbbc04", opacity=0.18,
-                          line_width=0)
-    tick = list(sequence) if len(sequence) <= 120 else None
-    fig.update_xaxes(tickmode="array" if tick else "auto", tickvals=list(positions) if tick else None,
-                     ticktext=tick, tickangle=0, tickfont=dict(size=10 if len(sequence) < 60 else 7))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=20, b=10), yaxis=dict(title="attention"),
-                      plot_bgcolor="white", showlegend=False, bargap=0.05)
-    return fig
 
 
 def markdown_table(frame) -> str:

@@ -21,7 +21,7 @@ COMMANDS = {
     ("train", "network"): ("mirloc_core.training.network:cli_train", "train and release the network model"),
     ("benchmark", "network"): ("mirloc_core.training.network:cli_benchmark", "network-model CV benchmark"),
     ("benchmark", "sequence"): ("mirloc_core.training.sequence:cli_benchmark", "sequence-model CV benchmark"),
-    ("motifs", "build"): ("mirloc_core.motifs:cli_build", "build attention, de novo and known motif artefacts"),
+    ("motifs", "build"): ("mirloc_core.motifs.build:cli_build", "build attention, de novo and known motif artefacts"),
     ("report", "readme"): ("mirloc_core.reports.readme:cli_readme", "re-render the README's result lines from JSON"),
 }
 

@@ -224,50 +224,6 @@ def colocalization_profile(name: str, names) -> pd.Series | None:
     return pd.Series(coloc[i].astype(float), index=list(MRNA_COMPARTMENTS), name=name)
 
 
-def neighbour_graph(hood: Neighbourhood, atlas):
-    """An interactive plotly graph: the query in the centre, its neighbours around it, one colour per relation.
-
-    A neighbour found by several relations appears once, joined by one edge per relation; edge width grows
-    with similarity. Hover shows each miRNA's top predicted compartment.
-    """
-    import plotly.graph_objects as go
-
-    colours = {"sequence": "#1a73e8", "function": "#188038", "embedding": "#e37400"}
-    others = list(dict.fromkeys(hood.table["name"]))
-    angles = np.linspace(0, 2 * np.pi, num=max(len(others), 1), endpoint=False)
-    pos = {hood.name: (0.0, 0.0)} | {n: (float(np.cos(a)), float(np.sin(a))) for n, a in zip(others, angles)}
-    fig = go.Figure()
-    for relation, group in hood.table.groupby("relation", sort=False):
-        xs, ys = [], []
-        for other in group["name"]:
-            x0, y0 = pos[hood.name]
-            x1, y1 = pos[other]
-            xs += [x0, x1, None]
-            ys += [y0, y1, None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"by {relation}", hoverinfo="skip",
-                                 line=dict(color=colours.get(relation, "#5f6368"), width=2), opacity=0.6))
-    top = np.argmax(atlas.probabilities, axis=1)
-    index = {n: i for i, n in enumerate(atlas.names)}
-    labels, hover, sizes, colors = [], [], [], []
-    for n in [hood.name] + others:
-        i = index[n]
-        relations = ", ".join(hood.table.loc[hood.table["name"] == n, "relation"]) or "query"
-        labels.append(n.replace("hsa-", ""))
-        hover.append(f"{n}<br>top: {COMPARTMENTS[int(top[i])]} ({atlas.probabilities[i, top[i]]:.2f})"
-                     f"<br>{'labelled' if atlas.labelled[i] else 'unlabelled'}<br>{relations}")
-        sizes.append(30 if n == hood.name else 18)
-        colors.append("#d93025" if n == hood.name else "#8ab4f8")
-    fig.add_trace(go.Scatter(x=[pos[n][0] for n in [hood.name] + others], y=[pos[n][1] for n in [hood.name] + others],
-                             mode="markers+text", text=labels, textposition="top center", hovertext=hover,
-                             hoverinfo="text", marker=dict(size=sizes, color=colors, line=dict(color="white", width=1)),
-                             showlegend=False))
-    fig.update_xaxes(visible=False, range=[-1.4, 1.4])
-    fig.update_yaxes(visible=False, range=[-1.3, 1.35], scaleanchor="x", scaleratio=1)
-    fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
-                      legend=dict(orientation="h", y=1.05, x=0))
-    return fig
-
-
 # --------------------------------------------------------------------------- new sequences
 
 

@@ -190,7 +190,7 @@ def load_motif_artifacts(weights_dir=None) -> dict | None:
     ``attention_strict``, ``denovo``, ``known`` (lists of Motif), ``matches`` and ``classes`` (DataFrames),
     ``logos`` (id → PNG path).
     """
-    from mirloc_core.motifs import Motif
+    from mirloc_core.motifs.pwm import Motif
 
     directory = _root(weights_dir) / "motifs"
     if not (directory / "manifest.json").is_file():

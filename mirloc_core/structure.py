@@ -4,9 +4,9 @@ What this module computes
 -------------------------
 fold
     The ViennaRNA minimum-free-energy (MFE) secondary structure: dot-bracket and free energy.
-layout_2d / figure_2d
-    The naview 2D layout of the fold (ViennaRNA) and a plotly drawing of it, nucleotides coloured by a
-    per-nucleotide score (e.g. model attention).
+layout_2d
+    The naview 2D layout of the fold (ViennaRNA); :func:`mirloc_core.plot.figure_2d` draws it, nucleotides
+    coloured by a per-nucleotide score (e.g. model attention).
 coarse_grained_pdb
     A coarse-grained 3D model of the fold written as PDB text: **one pseudo-atom per nucleotide** (named
     ``P``), placed by a simple geometric rule, not predicted by any tertiary-structure method:
@@ -110,63 +110,14 @@ def layout_2d(dot_bracket: str) -> np.ndarray:
     return xy
 
 
-def _normalise_scores(scores, length: int) -> np.ndarray:
+def normalise_scores(scores, length: int) -> np.ndarray:
+    """Per-nucleotide scores as a float array of ``length`` (zeros when ``None``); ValueError on another length."""
     if scores is None:
         return np.zeros(length)
     arr = np.asarray(scores, dtype=np.float64).reshape(-1)
     if arr.shape[0] != length:
         raise ValueError(f"{arr.shape[0]} scores for a sequence of {length} nt")
     return arr
-
-
-def figure_2d(structure: Fold, scores=None, score_name: str = "attention"):
-    """A plotly drawing of the 2D layout: backbone, base pairs (dashed) and nucleotides coloured by score.
-
-    Parameters
-    ----------
-    structure : Fold
-    scores : array-like of shape (L,), optional
-        Per-nucleotide values used for the colour scale (e.g. attention); none → a single colour.
-    score_name : str
-        Name of the score for the colour bar and hover text.
-    """
-    import plotly.graph_objects as go
-
-    xy = layout_2d(structure.dot_bracket)
-    values = _normalise_scores(scores, len(structure.sequence))
-    pairs = structure.pairs
-    partner = {i: j for i, j in pairs} | {j: i for i, j in pairs}
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", line=dict(color="#9aa0a6", width=2),
-                             hoverinfo="skip", showlegend=False))
-    px, py = [], []
-    for i, j in pairs:
-        px += [xy[i, 0], xy[j, 0], None]
-        py += [xy[i, 1], xy[j, 1], None]
-    if px:
-        fig.add_trace(go.Scatter(x=px, y=py, mode="lines", line=dict(color="#5f6368", width=1.5, dash="dot"),
-                                 hoverinfo="skip", showlegend=False, name="base pairs"))
-    hover = [
-        f"{pos + 1} {base}<br>{score_name}: {val:.3f}<br>"
-        + (f"paired with {partner[pos] + 1}" if pos in partner else "unpaired")
-        for pos, (base, val) in enumerate(zip(structure.sequence, values))
-    ]
-    marker = dict(size=17, line=dict(color="#3c4043", width=1))
-    if scores is not None:
-        marker.update(color=values, colorscale="YlOrRd", showscale=True,
-                      colorbar=dict(title=dict(text=score_name), thickness=12))
-    else:
-        marker.update(color="#8ab4f8")
-    fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers+text", text=list(structure.sequence),
-                             textfont=dict(size=9, color="#202124"), marker=marker, hovertext=hover,
-                             hoverinfo="text", showlegend=False))
-    for pos, label in ((0, "5'"), (len(xy) - 1, "3'")):
-        fig.add_annotation(x=xy[pos, 0], y=xy[pos, 1], text=label, showarrow=True, arrowhead=0, ax=-18, ay=-18,
-                           font=dict(size=12, color="#1a73e8"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
-    fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white")
-    return fig
 
 
 def _stems(pairs: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
@@ -297,7 +248,7 @@ def coarse_grained_pdb(structure: Fold, scores=None, title: str = "mirloc coarse
         PDB text with ``REMARK``, ``ATOM``, ``CONECT`` and ``END`` records.
     """
     coords = coarse_grained_coordinates(structure.dot_bracket)
-    values = _normalise_scores(scores, len(structure.sequence))
+    values = normalise_scores(scores, len(structure.sequence))
     spread = float(values.max() - values.min()) if values.size else 0.0
     if scores is None or spread <= 0:
         bfactors = np.zeros(len(values))

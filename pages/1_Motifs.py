@@ -22,10 +22,11 @@ if chosen is not None:
     attention, error = ui.attention_for(sequence)
     if error:
         st.warning(ui.md_escape(error))
-    from mirloc_core import motifs
+    from mirloc_core import motifs, plot
+    from mirloc_core.pretrained import load_motif_artifacts
 
     try:
-        artifacts = motifs.load_motif_artifacts()
+        artifacts = load_motif_artifacts()
         artifact_error = None
     except ArtifactError as exc:
         artifacts, artifact_error = None, str(exc)
@@ -40,7 +41,7 @@ if chosen is not None:
         model = st.radio("Attention of", ["extracellular / intracellular model", "seven-compartment model"],
                          horizontal=True, key="motifs_attention_model")
         track = attention["binary"] if model.startswith("extra") else attention["seven"]
-        st.plotly_chart(ui.attention_figure(sequence, track, hits), key="attention_track",
+        st.plotly_chart(plot.attention_figure(sequence, track, hits), key="attention_track",
                         config={"displayModeBar": False})
         st.caption("Red: attention above the median (important positions). Yellow bands: known-motif hits "
                    "(p ≤ 1e-3).")
@@ -92,7 +93,7 @@ if chosen is not None:
                         else:
                             import matplotlib.pyplot as plt
 
-                            fig = motifs.logo_figure(motif.pwm, title=f"{motif.id} {motif.consensus}")
+                            fig = plot.logo_figure(motif.pwm, title=f"{motif.id} {motif.consensus}")
                             st.pyplot(fig)
                             plt.close(fig)
                     with c2:

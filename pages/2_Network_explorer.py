@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import app_support as ui
-from mirloc_core import explore
+from mirloc_core import explore, plot
 
 ui.page_setup("Network explorer")
 st.title("Network explorer")
@@ -64,11 +64,11 @@ def main() -> None:
     graph_col, comp_col = st.columns([3, 2])
     with graph_col:
         st.markdown("**Neighbourhood graph**")
-        st.plotly_chart(explore.neighbour_graph(hood, atlas), key="neighbour_graph")
+        st.plotly_chart(plot.neighbour_graph(hood, atlas), key="neighbour_graph")
     with comp_col:
         st.markdown("**Compartments: network model vs known labels**")
         comps = explore.compartment_table(atlas, name)
-        st.plotly_chart(ui.probability_figure(comps["probability"].to_numpy(), height=260), key="compartment_bars",
+        st.plotly_chart(plot.probability_figure(comps["probability"].to_numpy(), height=260), key="compartment_bars",
                         config={"displayModeBar": False})
         comps["known"] = comps["known"].map({True: "✓", False: "", None: "–"})
         st.dataframe(comps[["compartment", "probability", "known"]], hide_index=True, width="stretch", key="compartments",

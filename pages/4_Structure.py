@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_support as ui
-from mirloc_core import structure
+from mirloc_core import plot, structure
 
 ui.page_setup("Structure")
 st.title("Structure")
@@ -27,7 +27,7 @@ if chosen is not None:
     left, right = st.columns(2)
     with left:
         st.markdown("**2D layout** (naview)")
-        st.plotly_chart(structure.figure_2d(fold, scores), key="fold_2d")
+        st.plotly_chart(plot.figure_2d(fold, scores), key="fold_2d")
     with right:
         st.markdown("**3D view — a coarse-grained model, not a predicted tertiary structure**")
         pdb = structure.coarse_grained_pdb(fold, scores, title=f"mirloc model {len(sequence)} nt")

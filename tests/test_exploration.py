@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from mirloc_core import explore
+from mirloc_core import explore, plot
 from mirloc_core.config import COMPARTMENTS
 
 
@@ -80,7 +80,7 @@ def test_neighbourhood_by_three_relations(atlas, network):
     row = explore.sequence_similarity_row(atlas, i)
     mapped = [bool(s) for s in atlas.sequences]
     assert np.allclose(row[mapped], seq[i][mapped], atol=1e-4)
-    fig = explore.neighbour_graph(hood, atlas)
+    fig = plot.neighbour_graph(hood, atlas)
     assert fig.data[-1].mode == "markers+text"
 
 

@@ -11,6 +11,10 @@ import numpy as np
 import pytest
 
 from mirloc_core import motifs as M
+from mirloc_core.motifs import scan
+from mirloc_core.motifs.build import cli_build
+from mirloc_core.pretrained import load_motif_artifacts
+from mirloc_core.reports.motifs import render_markdown
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +53,11 @@ def test_known_motifs_loaded(known):
 def test_scan_p_values_are_exact(known):
     """The scan's p-value equals the fraction of all 4^6 6-mers scoring at least as high."""
     motif = M.Motif("rbp6", [m for m in known if m.source == "rbp"][3].pwm[:6], nsites=20)
-    table = M._tables((motif,))[0]
+    table = scan._tables((motif,))[0]
     all_kmers = ["".join(x) for x in itertools.product("ACGU", repeat=6)]
-    scores = np.array([table.scores[np.arange(6), M._encode(k)].sum() for k in all_kmers])
+    scores = np.array([table.scores[np.arange(6), scan.encode(k)].sum() for k in all_kmers])
     for kmer in all_kmers[::409]:
-        score = table.scores[np.arange(6), M._encode(kmer)].sum()
+        score = table.scores[np.arange(6), scan.encode(kmer)].sum()
         assert M.motif_p_value(motif, kmer) == pytest.approx((scores >= score).mean(), rel=1e-9)
 
 
@@ -199,13 +203,44 @@ def test_glam2_finds_planted_motif(hairpins):
     assert found[0].info["n_sequences_aligned"] >= 30
 
 
-def test_logo_figure_and_missing_artifacts(tmp_path):
-    fig = M.logo_figure(M.iupac_to_pwm("AGUGUU"), title="AGUGUU")
-    assert fig.axes and len(fig.axes[0].texts) + len(fig.axes[0].patches) > 0
-    import matplotlib.pyplot as plt
+def test_upload_limits_and_messages():
+    too_big = b"MOTIF x\n" + b" " * M.MAX_MEME_BYTES
+    with pytest.raises(M.MotifFormatError, match="too large"):
+        M.read_meme(too_big)
+    many = "".join(f"MOTIF m{i}\nletter-probability matrix: w= 1\n1 0 0 0\n" for i in range(M.MAX_MEME_MOTIFS + 1))
+    with pytest.raises(M.MotifFormatError, match=f"more than {M.MAX_MEME_MOTIFS} motifs"):
+        M.read_meme(many)
+    with pytest.raises(M.MotifFormatError, match="line 1: alphabet 'ACDEFGHIKLMNPQRSTVWY' is not a nucleotide"):
+        M.read_meme("ALPHABET= ACDEFGHIKLMNPQRSTVWY\nMOTIF x\n")
+    with pytest.raises(M.MotifFormatError, match="line 4: expected 2 matrix rows for motif x"):
+        M.read_meme("MOTIF x\nletter-probability matrix: alength= 4 w= 2\n0.5 0.5 0 0\nfoo bar\n")
+    with pytest.raises(M.MotifFormatError, match="line 3: expected 4 probabilities, found 3"):
+        M.read_meme("MOTIF x\nletter-probability matrix: w= 1\n0.5 0.5 0\n")
+    # without w= the matrix ends at a blank line; nsites and E are kept (nsites weighs the scan's pseudocount)
+    two = M.read_meme("MOTIF a alt name\nletter-probability matrix: nsites= 7 E= 3e-2\n1 0 0 0\n0 1 0 0\n\n"
+                      "MOTIF b\nletter-probability matrix: alength= 4 w= 1\n0 0 0 1\n")
+    assert [(m.id, m.name, m.width, m.nsites, m.evalue) for m in two] == [("a", "alt name", 2, 7, 3e-2),
+                                                                         ("b", "", 1, 20, None)]
 
-    plt.close(fig)
-    assert M.load_motif_artifacts(tmp_path) is None
+
+def test_benjamini_hochberg():
+    q = M.benjamini_hochberg(np.array([0.04, 0.01, 0.03, 0.5]))
+    # sorted p × 4 / rank = 0.04, 0.06, 0.0533, 0.5; running minimum from the largest p down
+    np.testing.assert_allclose(q, [0.16 / 3, 0.04, 0.16 / 3, 0.5])
+    assert M.benjamini_hochberg(np.array([0.9, 0.8])).max() <= 1.0
+
+
+def test_missing_artifacts_load_as_none(tmp_path):
+    assert load_motif_artifacts(tmp_path) is None
+
+
+def test_report_is_rendered_from_the_released_json():
+    """docs/motifs.md is exactly what the renderer makes of weights/motifs/motifs.json."""
+    from mirloc_core.config import REPO_ROOT, weights_dir
+
+    report = json.loads((weights_dir() / "motifs" / "motifs.json").read_text())
+    expected = (REPO_ROOT / "docs" / "motifs.md").read_text()
+    assert render_markdown(report, "../weights/motifs/") == expected
 
 
 @pytest.mark.slow
@@ -215,10 +250,10 @@ def test_build_end_to_end_small_subset(tmp_path, shared_data):
     assert (weights_dir() / "sequence" / "manifest.json").is_file(), "weights/sequence is needed for the build"
     weights = tmp_path / "weights"
     out = weights / "motifs"
-    code = M.cli_build(["--subset", "15", "--out", str(out), "--doc", str(tmp_path / "motifs.md"),
+    code = cli_build(["--subset", "15", "--out", str(out), "--doc", str(tmp_path / "motifs.md"),
                         "--results", str(tmp_path / "motifs.json"), "--no-summary", "--weights", str(weights_dir())])
     assert code == 0
-    loaded = M.load_motif_artifacts(weights)
+    loaded = load_motif_artifacts(weights)
     assert loaded is not None
     assert len(loaded["known"]) == 112
     classes = set(loaded["classes"]["class"])

@@ -1,4 +1,5 @@
-"""Tests of mirloc_core.structure: ViennaRNA fold, 2D drawing, coarse-grained 3D model, offline 3Dmol.js."""
+"""Tests of mirloc_core.structure: ViennaRNA fold, 2D layout, coarse-grained 3D model, offline 3Dmol.js (the 2D
+drawing is tested in test_plot.py)."""
 
 from __future__ import annotations
 
@@ -28,17 +29,18 @@ def test_dot_bracket_parser_rejects_unbalanced_input():
         structure.pairs_from_dot_bracket("(..))")
 
 
-@pytest.mark.parametrize("sequence", [MIR21_PRECURSOR, MIR29B, "A" * 20])
-def test_coarse_model_geometry(sequence):
+@pytest.mark.parametrize("sequence, paired", [(MIR21_PRECURSOR, True), (MIR29B, True), ("A" * 20, False)])
+def test_coarse_model_geometry(sequence, paired):
     fold = structure.fold(sequence)
+    assert bool(fold.pairs) is paired
     coords = structure.coarse_grained_coordinates(fold.dot_bracket)
     assert coords.shape == (len(sequence), 3) and np.isfinite(coords).all()
     steps = np.linalg.norm(np.diff(coords, axis=0), axis=1)
     assert np.median(steps) == pytest.approx(structure.STEP, abs=0.3)  # P–P distance
     dists = np.linalg.norm(coords[:, None] - coords[None], axis=-1)[np.triu_indices(len(coords), 1)]
     assert dists.min() > 1.0  # no two pseudo-atoms on top of each other
-    if fold.pairs:  # helices leave the plane of the 2D layout
-        assert np.ptp(coords[:, 2]) > 5
+    # helices leave the plane of the 2D layout; an unpaired chain stays in it
+    assert (np.ptp(coords[:, 2]) > 5) if paired else (np.ptp(coords[:, 2]) == 0)
 
 
 def test_helix_follows_a_form_rise_and_twist():
@@ -77,12 +79,11 @@ def test_score_length_must_match():
         structure.coarse_grained_pdb(structure.fold(MIR29B), np.ones(3))
 
 
-def test_figure_2d_has_one_marker_per_nucleotide():
-    fold = structure.fold(MIR21_PRECURSOR)
-    fig = structure.figure_2d(fold, np.random.default_rng(0).random(len(MIR21_PRECURSOR)))
-    markers = [t for t in fig.data if t.mode == "markers+text"]
-    assert len(markers) == 1 and len(markers[0].x) == len(MIR21_PRECURSOR)
-    assert list(markers[0].text) == list(MIR21_PRECURSOR)
+def test_normalise_scores():
+    np.testing.assert_array_equal(structure.normalise_scores(None, 3), np.zeros(3))
+    np.testing.assert_array_equal(structure.normalise_scores([[1, 2, 3]], 3), [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="2 scores for a sequence of 3 nt"):
+        structure.normalise_scores([1, 2], 3)
 
 
 def test_viewer_uses_the_vendored_3dmol_not_a_cdn():
