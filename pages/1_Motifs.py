@@ -100,15 +100,13 @@ if chosen is not None:
                         evalue = f"{motif.evalue:.2g}" if motif.evalue is not None else "–"
                         st.caption(f"{motif.nsites} sites · E-value {evalue}")
                         if len(matches) and "query_id" in matches.columns:
-                            own = matches[(matches["query_id"] == motif.id)
-                                          & matches["target_source"].isin(["known_localization", "rbp"])]
-                            own = own.nsmallest(3, "p_value")[["target_id", "target_name", "p_value", "q_value"]]
+                            own, significant = motifs.best_known_matches(matches, motif.id)
                             st.markdown("Best-matching known motifs (TOMTOM):")
                             st.dataframe(own, hide_index=True, width="stretch",
                                          column_config={"p_value": st.column_config.NumberColumn("p", format="%.1e"),
                                                         "q_value": st.column_config.NumberColumn("q", format="%.2f")})
-                            if not len(own) or float(own["q_value"].min()) > 0.05:
-                                st.caption("No match is significant at q ≤ 0.05.")
+                            if not significant:
+                                st.caption(f"No match is significant at q ≤ {motifs.MATCH_Q}.")
         if len(classes):
             with st.expander("Per-class summary"):
                 st.dataframe(classes, hide_index=True, width="stretch")

@@ -275,3 +275,18 @@ def test_build_end_to_end_small_subset(tmp_path, shared_data):
     cols = ["motif_id", "source", "start", "end", "matched"]
     assert hits[cols].equals(from_data[cols])
     np.testing.assert_allclose(hits["p_value"], from_data["p_value"], rtol=1e-6)
+
+
+def test_best_known_matches_ranks_and_judges_significance():
+    import pandas as pd
+
+    matches = pd.DataFrame({
+        "query_id": ["A", "A", "A", "A", "B"],
+        "target_source": ["rbp", "known_localization", "attention", "rbp", "rbp"],
+        "target_id": ["r1", "k1", "x", "r2", "r3"], "target_name": ["R1", "K1", "X", "R2", "R3"],
+        "p_value": [0.01, 0.001, 1e-9, 0.2, 1e-6], "q_value": [0.2, 0.04, 1e-8, 0.5, 1e-5]})
+    own, significant = M.best_known_matches(matches, "A", top=2)
+    assert own["target_id"].tolist() == ["k1", "r1"] and significant  # attention motifs are not "known"
+    own, significant = M.best_known_matches(matches[matches["target_id"] != "k1"], "A")
+    assert own["target_id"].tolist() == ["r1", "r2"] and not significant
+    assert M.best_known_matches(matches.iloc[:0], "A")[1] is False

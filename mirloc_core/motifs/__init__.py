@@ -26,7 +26,8 @@ drawn by :func:`mirloc_core.plot.logo_figure`, and the report is :mod:`mirloc_co
 """
 
 from mirloc_core.motifs.cluster import cluster_seqlets
-from mirloc_core.motifs.compare import annotate_sequence, compare_motifs, compare_user_motifs, enrichment_evalues
+from mirloc_core.motifs.compare import (MATCH_Q, annotate_sequence, best_known_matches, compare_motifs,
+                                       compare_user_motifs, enrichment_evalues)
 from mirloc_core.motifs.glam2 import glam2_available, parse_glam2, run_glam2
 from mirloc_core.motifs.meme import MAX_MEME_BYTES, MAX_MEME_MOTIFS, known_motifs, read_meme, write_meme
 from mirloc_core.motifs.pwm import (ALPHABET, IUPAC, MAX_WIDTH, MIN_WIDTH, Motif, MotifFormatError,
@@ -37,8 +38,9 @@ from mirloc_core.motifs.seqlets import RULES, Seqlet, call_seqlets, important_po
 
 __all__ = [
     "ALPHABET", "IUPAC", "MAX_MEME_BYTES", "MAX_MEME_MOTIFS", "MAX_WIDTH", "MIN_WIDTH", "RULES", "SCAN_BIN",
-    "SCAN_THRESHOLD", "Motif", "MotifFormatError", "Seqlet", "annotate_sequence", "benjamini_hochberg",
-    "call_seqlets", "cluster_seqlets", "compare_motifs", "compare_user_motifs", "enrichment_evalues",
+    "SCAN_THRESHOLD", "MATCH_Q", "Motif", "MotifFormatError", "Seqlet", "annotate_sequence", "benjamini_hochberg",
+    "best_known_matches", "call_seqlets", "cluster_seqlets", "compare_motifs", "compare_user_motifs",
+    "enrichment_evalues",
     "glam2_available", "important_positions", "information_content", "iupac_regex", "iupac_to_pwm",
     "known_motifs", "known_site_attention", "motif_p_value", "parse_glam2", "pwm_consensus", "pwm_from_sites",
     "read_meme", "run_glam2", "scan_known_motifs", "scan_motifs", "sequence_min_p", "write_meme",

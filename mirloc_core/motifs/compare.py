@@ -133,3 +133,17 @@ def annotate_sequence(sequence: str, attention: np.ndarray | None = None, artifa
     if artifacts:
         model_hits = scan_motifs(sequence, artifacts["attention"] + artifacts["denovo"], threshold)
     return {"seqlets": seqlets, "known_hits": known, "model_motif_hits": model_hits}
+
+
+MATCH_Q = 0.05
+"""A TOMTOM match is called significant at q ≤ this."""
+
+
+def best_known_matches(matches: pd.DataFrame, motif_id: str, top: int = 3) -> tuple[pd.DataFrame, bool]:
+    """The ``top`` known motifs (localization motifs and RBPs) that best match ``motif_id`` in a TOMTOM table,
+    and whether any is significant at q ≤ :data:`MATCH_Q`."""
+    if not len(matches) or "query_id" not in matches.columns:
+        return pd.DataFrame(columns=["target_id", "target_name", "p_value", "q_value"]), False
+    own = matches[(matches["query_id"] == motif_id) & matches["target_source"].isin(["known_localization", "rbp"])]
+    own = own.nsmallest(top, "p_value")[["target_id", "target_name", "p_value", "q_value"]]
+    return own, bool(len(own)) and float(own["q_value"].min()) <= MATCH_Q
