@@ -226,7 +226,10 @@ def test_model_card_is_rendered_from_the_metrics(atlas):
     text = rel.model_card(manifest["metrics"], atlas.metadata["threshold_T"], atlas.metadata["logistic_C"],
                           tuple(manifest["config"]["weights"]), len(atlas.names), int(atlas.labelled.sum()),
                           atlas.modalities, rel.RELEASE_FOLDS, manifest["config"]["seed"])
-    assert text == (config.REPO_ROOT / "weights" / "network" / "model_card.md").read_text()
+    released = (config.REPO_ROOT / "weights" / "network" / "model_card.md").read_text()
+    # the weights predate the move of the conservation module into features/ (they are not re-released for it)
+    assert text == released.replace("`mirloc_core.conservation`", "`mirloc_core.features.conservation`")
+    assert "mean AUC 0.9231, AUPR 0.8336" in text and "T = 0.8" in text
 
 
 def test_docs_section_is_rendered_from_the_json():
