@@ -12,11 +12,10 @@ def _cos(a, b):
     return (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1) + 1e-9)
 
 
-def test_pecanpy_embedding_reflects_graph(tmp_path, monkeypatch, network):
-    monkeypatch.setenv("MIRLOC_CACHE", str(tmp_path))
+def test_pecanpy_embedding_reflects_graph(tmp_path, network):
     graph = networks.bipartite_graph("drug")
     settings = embeddings.Node2VecSettings(dim=16, walk_length=10, num_walks=4, window=3, seed=1)
-    emb = embeddings.node2vec_embedding(graph, settings, "test-drug")
+    emb = embeddings.node2vec_embedding(graph, settings, "test-drug", cache_dir=tmp_path)
     assert emb.shape == (graph.shape[0], 16)
     isolated = np.asarray(graph.sum(1)).ravel() == 0
     assert np.allclose(emb[isolated], 0) and np.abs(emb[~isolated]).sum(1).min() > 0
@@ -30,7 +29,7 @@ def test_pecanpy_embedding_reflects_graph(tmp_path, monkeypatch, network):
     assert linked > _cos(centred[a], centred[b]).mean() + 0.1
     # cached on disk and read back identically
     assert len(list((tmp_path / "networks").glob("emb-test-drug-*.npy"))) == 1
-    assert np.array_equal(embeddings.node2vec_embedding(graph, settings, "test-drug"), emb)
+    assert np.array_equal(embeddings.node2vec_embedding(graph, settings, "test-drug", cache_dir=tmp_path), emb)
 
 
 def test_pecanpy_embedding_is_reproducible(network):

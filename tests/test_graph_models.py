@@ -9,6 +9,7 @@ from scipy.sparse.csgraph import shortest_path
 
 from mirloc_core.models import graph as graph_models
 from mirloc_core.features import networks
+from mirloc_core.features.graph_refinement import train_graph_transformer
 
 
 def _real_subgraph(n=150, threshold=0.6):
@@ -52,9 +53,8 @@ def test_reconstruction_loss_falls_on_real_subgraph(network):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny model: one thread is faster on a shared 2-core machine
     try:
-        out, history = graph_models.train_graph_transformer(features, edges, dim=32, layers=1, heads=4, epochs=30,
-                                                            lr=5e-3, seed=0, device=torch.device("cpu"),
-                                                            return_history=True)
+        out, history = train_graph_transformer(features, edges, dim=32, layers=1, heads=4, epochs=30, lr=5e-3, seed=0,
+                                               device=torch.device("cpu"), return_history=True)
     finally:
         torch.set_num_threads(threads)
     assert out.shape == (n, 32)

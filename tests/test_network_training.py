@@ -1,4 +1,5 @@
-"""Network-model training: a tiny CV on real data end to end, folds, and the atlas round trip."""
+"""Network model: folds, label profiles, name features, a tiny CV end to end, the baselines through the one CV
+runner, the release (atlas round trip, model card) and the released atlas against the committed benchmark."""
 
 from __future__ import annotations
 
@@ -8,13 +9,19 @@ import numpy as np
 import pytest
 import torch
 
-from mirloc_core.io import artifacts
 from mirloc_core import config
-from mirloc_core.training import network as nt
+from mirloc_core.features import names as name_feats
+from mirloc_core.features import network_inputs as ni
+from mirloc_core.io import artifacts
 from mirloc_core.pretrained import load_atlas
+from mirloc_core.training import baselines, cv
+from mirloc_core.training import network as nt
+from mirloc_core.training import release as rel
 
 TINY = nt.PipelineConfig(features="published", thresholds=(0.8,), gt_epochs=3, gt_dim=32, gt_layers=1,
                          fusion_epochs=15, lr_grid=(0.01,), inner_folds=2, trees=20, boosting_iterations=20)
+RESULTS = json.loads((config.results_dir() / "network_cv.json").read_text())
+STUDY_BIAS_AUC = RESULTS["results"]["baseline_study_bias"]["auc"]  # 0.775: every quality bar sits above it
 
 
 @pytest.fixture()
@@ -25,8 +32,13 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
+@pytest.fixture(scope="module")
+def atlas():
+    return load_atlas(config.REPO_ROOT / "weights")
+
+
 def test_folds_follow_gtmaloc_protocol():
-    folds = nt.fold_indices(901, 10, 42)
+    folds = cv.gtmaloc_folds(901, 10, 42)
     assert [len(f) for f in folds] == [91] * 1 + [90] * 9
     assert np.array_equal(np.sort(np.concatenate(folds)), np.arange(901))
     perm = np.random.RandomState(42).permutation(901)
@@ -36,11 +48,11 @@ def test_folds_follow_gtmaloc_protocol():
 def test_homology_folds_keep_groups_together(network):
     from mirloc_core.features.networks import sequence_similarity
 
-    groups = nt.homology_groups(network.names, sequence_similarity())
-    assert nt.family_key("hsa-let-7a-1") == nt.family_key("hsa-let-7") == "hsa-let-7"
-    assert nt.family_key("hsa-mir-10b") == "hsa-mir-10" != nt.family_key("hsa-mir-1-1")
+    groups = name_feats.homology_groups(network.names, sequence_similarity())
+    assert name_feats.family_key("hsa-let-7a-1") == name_feats.family_key("hsa-let-7") == "hsa-let-7"
+    assert name_feats.family_key("hsa-mir-10b") == "hsa-mir-10" != name_feats.family_key("hsa-mir-1-1")
     lab = groups[network.labelled_index]
-    folds = nt.group_fold_indices(lab, 10, 42)
+    folds = cv.group_folds(lab, 10, 42)
     fold_of = np.empty(len(lab), int)
     for k, f in enumerate(folds):
         fold_of[f] = k
@@ -49,26 +61,40 @@ def test_homology_folds_keep_groups_together(network):
     assert np.array_equal(np.sort(np.concatenate(folds)), np.arange(len(lab)))
 
 
-def test_tiny_cv_end_to_end(network, tmp_path, monkeypatch, one_thread):
-    monkeypatch.setenv("MIRLOC_CACHE", str(tmp_path))
-    sets = nt.feature_sets(TINY)
+def test_feature_config_mirrors_pipeline_config():
+    cfg = nt.PipelineConfig(gt_epochs=7, drop=("drug",), features="published")
+    fcfg = cfg.feature_config()
+    assert (fcfg.gt_epochs, fcfg.drop, fcfg.features) == (7, ("drug",), "published")
+    assert fcfg.thresholds == cfg.thresholds and fcfg.n2v_num_walks == cfg.n2v_num_walks
+
+
+def test_tiny_cv_end_to_end(network, tmp_path, one_thread):
+    """A tiny model on 240 rows, features built in an empty cache: beats the study-bias score on the same folds,
+    and two worker processes give the same out-of-fold predictions."""
+    sets = ni.feature_sets(TINY.feature_config(), cache_dir=tmp_path)
+    assert list((tmp_path / "networks").glob("gt-published-sequence-*.npy"))  # the GT refinement was cached there
     idx = network.labelled_index[:240]
     y = network.labels[idx].astype(float)
-    res = nt.cross_validate(nt.labelled_sets(sets, idx), y, nt.fold_indices(len(idx), 3, 42), TINY)
+    folds = cv.gtmaloc_folds(len(idx), 3, 42)
+    res = nt.network_cv(ni.labelled_sets(sets, idx), y, folds, TINY)
     assert res["oof"].shape == (240, 7) and ((res["oof"] >= 0) & (res["oof"] <= 1)).all()
     assert np.allclose(res["attention"].sum(1), 1, atol=1e-5)
-    assert res["auc"] > 0.7, res  # study bias alone is ≈ 0.77 on all rows
-    assert all(c["T"] == 0.8 for c in res["chosen"])
+    score = (network.disease.sum(1) + network.drug.sum(1))[idx]
+    bias = cv.per_fold_summary(cv.cross_validate(baselines.StudyBias(), cv.splits_from_folds(folds),
+                                                 score[:, None], y), y)
+    assert res["auc"] > max(bias["auc"], STUDY_BIAS_AUC), (res["auc"], bias["auc"])
+    assert [c["T"] for c in res["chosen"]] == [0.8] * 3
     assert set(res["members"]) == set(nt.MEMBERS)
-    # folds fitted in two worker processes give the same result (up to float round-off)
-    par = nt.cross_validate(nt.labelled_sets(sets, idx), y, nt.fold_indices(len(idx), 3, 42), TINY, jobs=2)
+    par = nt.network_cv(ni.labelled_sets(sets, idx), y, folds, TINY, jobs=2)
     assert np.abs(par["oof"] - res["oof"]).max() < 1e-4, np.abs(par["oof"] - res["oof"]).max()  # BLAS threads differ
 
 
 def test_label_profiles_leave_one_out(network):
-    """A training miRNA's label profile never sees its own labels, and equals the definition computed by hand."""
+    """A training miRNA's label profile never sees its own labels, equals the definition computed by hand, and a
+    miRNA without links gets the prior."""
     idx = network.labelled_index[:300]
     assoc, y = network.disease[idx].astype(float), network.labels[idx].astype(float)
+    assoc[5] = 0  # one row without links
     positives, counts = nt.label_profile_rates(assoc, y)
     prior = y.mean(0)
     own = nt.label_profiles(assoc, positives, counts, prior, 1.0, own_labels=y)
@@ -83,29 +109,59 @@ def test_label_profiles_leave_one_out(network):
     positives2, counts2 = nt.label_profile_rates(assoc, flipped)
     again = nt.label_profiles(assoc, positives2, counts2, prior, 1.0, own_labels=flipped)
     assert np.allclose(again[i], own[i], atol=1e-6)  # its own label changed, its profile did not
-    no_links = int(np.flatnonzero(assoc.sum(1) == 0)[0]) if (assoc.sum(1) == 0).any() else None
-    if no_links is not None:
-        assert np.allclose(own[no_links], prior)
+    assert np.allclose(own[5], prior)
 
 
 def test_name_features(network):
-    feats = nt.name_features()
-    assert feats.shape == (1041, len(nt.NAME_FEATURES))
-    col = {name: k for k, name in enumerate(nt.NAME_FEATURES)}
+    feats = name_feats.name_features()
+    assert feats.shape == (1041, len(name_feats.NAME_FEATURES))
+    col = {name: k for k, name in enumerate(name_feats.NAME_FEATURES)}
     row = feats[network.names.index("hsa-mir-21")]
     assert np.isclose(row[col["log_mirbase_number"]], np.log1p(21)) and row[col["copy_number"]] == 0
     row = feats[network.names.index("hsa-let-7a-2")]
     assert row[col["let_family"]] == 1 and row[col["letter_suffix"]] == 1 and row[col["copy_number"]] == 2
     assert np.allclose(feats[:, :4].sum(1), 1)  # exactly one mapping kind per name
+    assert name_feats.parse_name("not-a-mirna") == [-1.0, 0.0, 0.0, 0.0]
+
+
+def test_baselines_reproduce_the_committed_benchmark():
+    """Study bias and name only, as estimators through ``cv.cross_validate``, give the stored numbers exactly."""
+    folds = cv.gtmaloc_folds(901, 10, 42)
+    for key, res in (("baseline_study_bias", baselines.study_bias_cv(folds)),
+                     ("baseline_name_only", baselines.name_only_cv(folds))):
+        stored = RESULTS["results"][key]
+        assert (res["auc"], res["aupr"]) == (stored["auc"], stored["aupr"]), key
+        assert res["per_class_auc"] == stored["per_class_auc"]
+
+
+def test_name_only_baseline_is_a_real_shortcut():
+    """The miRNA's name alone (mapping kind, miRBase number, suffixes) beats the study-bias score on the same
+    folds; the benchmark reports it as a baseline."""
+    folds = cv.gtmaloc_folds(901, 5, 42)
+    res, bias = baselines.name_only_cv(folds), baselines.study_bias_cv(folds)
+    assert bias["auc"] + 0.05 < res["auc"] < 0.95, (res, bias)
+
+
+def test_fold_seed_offsets_the_estimator_seed(network):
+    """``seed_param``: fold k is fitted with seed + k (so the same model with seed 0 on fold 1 = seed 1 on fold 0
+    of a single-fold run with fold 1's split)."""
+    x = name_feats.name_features()[network.labelled_index]
+    y = network.labels[network.labelled_index]
+    splits = cv.splits_from_folds(cv.gtmaloc_folds(len(y), 3, 42))
+    run = cv.cross_validate(baselines.NameOnly(0), splits, x, y, seed_param="seed")
+    alone = cv.cross_validate(baselines.NameOnly(1), splits[1:2], x, y)
+    assert np.array_equal(run.outputs[1], alone.outputs[0])
+    unseeded = cv.cross_validate(baselines.NameOnly(0), splits, x, y)
+    assert not np.array_equal(run.outputs[1], unseeded.outputs[1])
 
 
 def test_atlas_round_trip_and_manifest(tmp_path, monkeypatch, one_thread):
-    monkeypatch.setenv("MIRLOC_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "weights" / "network"
-    atlas = nt.release(TINY, out, command="pytest")
+    atlas = rel.release(TINY, out, command="pytest", cache_dir=tmp_path / "cache")
     manifest = json.loads((out / "manifest.json").read_text())
     assert {"atlas.safetensors", "atlas.json", "model.safetensors", "model_card.md"} <= set(manifest["files"])
     assert manifest["command"] == "pytest" and manifest["data"] and "auc_10fold" in manifest["metrics"]
+    assert f"mean AUC {manifest['metrics']['auc_10fold']:.4f}" in (out / "model_card.md").read_text()
     monkeypatch.setenv("MIRLOC_DATA", str(tmp_path / "no-data"))  # the atlas must not need the shared data
     loaded = load_atlas(tmp_path / "weights")
     assert loaded.names == atlas.names and len(loaded.names) == 1041
@@ -124,27 +180,71 @@ def test_atlas_round_trip_and_manifest(tmp_path, monkeypatch, one_thread):
         load_atlas(tmp_path / "nothing")
 
 
-def test_released_atlas_in_repository():
-    atlas = load_atlas(config.REPO_ROOT / "weights")
+def test_released_atlas_in_repository(atlas):
     assert len(atlas.names) == 1041 and atlas.probabilities.shape == (1041, 7)
     assert np.array_equal(atlas.out_of_fold, atlas.labelled)
     assert np.allclose(atlas.modality_attention.sum(1), 1, atol=1e-4)
     manifest = artifacts.verify_manifest(config.REPO_ROOT / "weights" / "network")
-    assert manifest["metrics"]["auc_10fold"] > 0.9
+    assert manifest["metrics"]["auc_10fold"] == RESULTS["results"]["protocol_a_10fold"]["auc"]
 
 
-def test_name_only_baseline_is_a_real_shortcut():
-    """The miRNA's name alone (mapping kind, miRBase number, suffixes) predicts the labels well above chance;
-    the benchmark reports it as a baseline next to the study-bias score."""
-    res = nt.name_only_cv(nt.fold_indices(901, 5, 42))
-    assert 0.75 < res["auc"] < 0.95, res
+def test_released_atlas_oof_is_protocol_a(atlas):
+    """The atlas's out-of-fold probabilities, scored on protocol (a)'s folds, give the committed 10-fold numbers
+    exactly (the release took them from that run)."""
+    idx = np.flatnonzero(atlas.out_of_fold)
+    y, prob = atlas.labels[idx], atlas.probabilities[idx]
+    folds = cv.gtmaloc_folds(len(idx), 10, 42)
+    summary = cv.per_fold_summary(cv.CVRun(cv.splits_from_folds(folds), [prob[t] for t in folds]), y)
+    stored = RESULTS["results"]["protocol_a_10fold"]
+    assert (summary["auc"], summary["aupr"]) == (stored["auc"], stored["aupr"]) == (0.9231271098272688,
+                                                                                   0.8336149580582994)
+    assert summary["per_class_auc"] == stored["per_class_auc"]
+    assert summary["auc"] > STUDY_BIAS_AUC + 0.1
+
+
+def test_known_mirnas_get_their_compartments_back(atlas):
+    """Well-studied miRNAs: out of fold, their two top-ranked compartments are labelled ones, and their labelled
+    compartments score well above the others; over all labelled miRNAs the top compartment is a labelled one
+    more often than the most frequent compartment is."""
+    for name in ("hsa-mir-29b-1", "hsa-let-7a-1", "hsa-mir-122", "hsa-mir-155"):
+        i = atlas.names.index(name)
+        assert atlas.out_of_fold[i]
+        labels, prob = atlas.labels[i].astype(bool), atlas.probabilities[i]
+        assert labels[np.argsort(-prob)[:2]].all(), (name, labels, prob)
+        assert prob[labels].mean() > prob[~labels].mean() + 0.3, (name, labels, prob)
+    idx = np.flatnonzero(atlas.out_of_fold)
+    labels, prob = atlas.labels[idx], atlas.probabilities[idx]
+    top_hit = labels[np.arange(len(idx)), prob.argmax(1)].mean()
+    prior_hit = labels[:, labels.mean(0).argmax()].mean()
+    assert top_hit > prior_hit and top_hit > 0.9, (top_hit, prior_hit)
+
+
+def test_model_card_is_rendered_from_the_metrics(atlas):
+    """The released model card is exactly the template filled with the manifest's metrics and the atlas's
+    choices (no figure typed by hand)."""
+    manifest = json.loads((config.REPO_ROOT / "weights" / "network" / "manifest.json").read_text())
+    text = rel.model_card(manifest["metrics"], atlas.metadata["threshold_T"], atlas.metadata["logistic_C"],
+                          tuple(manifest["config"]["weights"]), len(atlas.names), int(atlas.labelled.sum()),
+                          atlas.modalities, rel.RELEASE_FOLDS, manifest["config"]["seed"])
+    released = (config.REPO_ROOT / "weights" / "network" / "model_card.md").read_text()
+    # the weights predate the move of the conservation module into features/ (they are not re-released for it)
+    assert text == released.replace("`mirloc_core.conservation`", "`mirloc_core.features.conservation`")
+    assert "mean AUC 0.9231, AUPR 0.8336" in text and "T = 0.8" in text
+
+
+def test_docs_section_is_rendered_from_the_json():
+    from mirloc_core.reports import network_docs
+
+    docs = (config.REPO_ROOT / "docs" / "benchmarks.md").read_text()
+    section = docs.split("<!-- network:start -->\n", 1)[1].split("\n<!-- network:end -->", 1)[0]
+    assert network_docs.render(RESULTS) == section.rstrip()
 
 
 def test_sequence_conservation_features(network):
     from mirloc_core.features import conservation
     from mirloc_core.io.data import map_names_to_sequences
 
-    feats = nt.sequence_conservation()
+    feats = ni.sequence_conservation()
     assert feats.shape == (1041, len(conservation.FEATURES))
     missing = (map_names_to_sequences()["sequence"].fillna("") == "").to_numpy()
     assert missing.any() and np.all(feats[missing] == 0)  # names without a miRBase sequence

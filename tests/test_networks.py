@@ -45,16 +45,19 @@ def test_functional_similarity_and_graph(network):
     assert codes == set((e6[1] * 1041 + e6[0]).tolist())
 
 
-def test_cache_roundtrip_without_pickle(tmp_path, monkeypatch, network):
-    monkeypatch.setenv("MIRLOC_CACHE", str(tmp_path))
-    first = networks.functional_similarity(network.disease[:100])
+def test_cache_roundtrip_without_pickle(tmp_path, network):
+    first = networks.functional_similarity(network.disease[:100], cache_dir=tmp_path)
     files = list((tmp_path / "networks").glob("functional_similarity-*.npy"))
     assert len(files) == 1
     assert np.array_equal(np.load(files[0], allow_pickle=False), first)
-    assert np.array_equal(networks.functional_similarity(network.disease[:100]), first)
+    assert np.array_equal(networks.functional_similarity(network.disease[:100], cache_dir=tmp_path), first)
     # another parameter → another key
-    networks.functional_similarity(network.disease[:100], lam=1.0)
+    networks.functional_similarity(network.disease[:100], lam=1.0, cache_dir=tmp_path)
     assert len(list((tmp_path / "networks").glob("functional_similarity-*.npy"))) == 2
+    # a cached entry is what is read back: overwrite it and the overwritten value comes back
+    np.save(files[0], np.zeros_like(first), allow_pickle=False)
+    assert np.array_equal(networks.functional_similarity(network.disease[:100], cache_dir=tmp_path),
+                          np.zeros_like(first))
 
 
 def test_bipartite_graphs(network):

@@ -1,7 +1,7 @@
 """The miRNA networks of GTMALoc, rebuilt from the raw matrices and cached on disk.
 
-Every network is a module-level function. Results are cached under :func:`mirloc_core.config.cache_dir`
-(``networks/``) in a file named by the sha256 of the inputs and parameters, stored as ``.npy``/``.npz`` and
+Every network is a module-level function. Results are cached under ``cache_dir`` (a parameter of each;
+default :func:`mirloc_core.config.cache_dir`), in ``networks/``, in a file named by the sha256 of the inputs and parameters, stored as ``.npy``/``.npz`` and
 read back with ``np.load(allow_pickle=False)``: changing the data or a parameter changes the key, so a stale
 cache is never read.
 
@@ -55,16 +55,18 @@ def cache_key(name: str, params: dict, inputs: tuple = ()) -> str:
     return digest.hexdigest()[:24]
 
 
-def cache_path(name: str, key: str, suffix: str) -> Path:
-    """Where a cached artefact lives: ``cache_dir()/networks/<name>-<key><suffix>``."""
-    folder = config.cache_dir() / "networks"
+def cache_path(name: str, key: str, suffix: str, cache_dir: Path | None = None) -> Path:
+    """Where a cached artefact lives: ``<cache_dir>/networks/<name>-<key><suffix>`` (``cache_dir`` defaults to
+    :func:`mirloc_core.config.cache_dir`)."""
+    folder = (Path(cache_dir) if cache_dir is not None else config.cache_dir()) / "networks"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{name}-{key}{suffix}"
 
 
-def cached_array(name: str, params: dict, inputs: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
-    """Return ``compute()``, cached as ``.npy`` (written atomically, read without pickle)."""
-    path = cache_path(name, cache_key(name, params, inputs), ".npy")
+def cached_array(name: str, params: dict, inputs: tuple, compute: Callable[[], np.ndarray],
+                 cache_dir: Path | None = None) -> np.ndarray:
+    """Return ``compute()``, cached as ``.npy`` under ``cache_dir`` (written atomically, read without pickle)."""
+    path = cache_path(name, cache_key(name, params, inputs), ".npy", cache_dir)
     if path.is_file():
         try:
             return np.load(path, allow_pickle=False)
@@ -77,9 +79,10 @@ def cached_array(name: str, params: dict, inputs: tuple, compute: Callable[[], n
     return value
 
 
-def cached_csr(name: str, params: dict, inputs: tuple, compute: Callable[[], sp.csr_matrix]) -> sp.csr_matrix:
-    """Return ``compute()`` (a CSR matrix), cached as ``.npz`` of its arrays (no pickle)."""
-    path = cache_path(name, cache_key(name, params, inputs), ".npz")
+def cached_csr(name: str, params: dict, inputs: tuple, compute: Callable[[], sp.csr_matrix],
+               cache_dir: Path | None = None) -> sp.csr_matrix:
+    """Return ``compute()`` (a CSR matrix), cached as ``.npz`` of its arrays under ``cache_dir`` (no pickle)."""
+    path = cache_path(name, cache_key(name, params, inputs), ".npz", cache_dir)
     if path.is_file():
         try:
             with np.load(path, allow_pickle=False) as z:
@@ -117,20 +120,23 @@ def _sequence_similarity(sequences: list[str]) -> np.ndarray:
     return out
 
 
-def sequence_similarity(sequences: list[str] | None = None) -> np.ndarray:
+def sequence_similarity(sequences: list[str] | None = None, cache_dir: Path | None = None) -> np.ndarray:
     """(n, n) normalised Smith–Waterman similarity (Eq. 1); unmapped rows/columns 0, diagonal 1.
 
     Parameters
     ----------
     sequences : list of str, optional
         Defaults to :func:`network_sequences` (the 1,041 network miRNAs).
+    cache_dir : Path, optional
+        On-disk cache (default :func:`mirloc_core.config.cache_dir`); likewise for every network below.
     """
     from mirloc_core.features import alignment
 
     sequences = network_sequences() if sequences is None else list(sequences)
     params = {"match": alignment.MATCH, "mismatch": alignment.MISMATCH, "gap_open": alignment.GAP_OPEN,
               "gap_extend": alignment.GAP_EXTEND}
-    return cached_array("sequence_similarity", params, (sequences,), lambda: _sequence_similarity(sequences))
+    return cached_array("sequence_similarity", params, (sequences,), lambda: _sequence_similarity(sequences),
+                        cache_dir)
 
 
 # --------------------------------------------------------------------------------------------- functional
@@ -155,7 +161,8 @@ def jaccard_similarity(matrix: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1.0), 0.0)
 
 
-def functional_similarity(disease: np.ndarray | None = None, lam: float = GIP_LAMBDA) -> np.ndarray:
+def functional_similarity(disease: np.ndarray | None = None, lam: float = GIP_LAMBDA,
+                          cache_dir: Path | None = None) -> np.ndarray:
     """(n, n) functional similarity in [0, 1]: mean of disease-set Jaccard overlap and the GIP kernel.
 
     Parameters
@@ -177,24 +184,25 @@ def functional_similarity(disease: np.ndarray | None = None, lam: float = GIP_LA
         return np.clip(sim, 0.0, 1.0).astype(np.float32)
 
     return cached_array("functional_similarity", {"lambda": lam, "combine": "mean(jaccard,gip)"}, (disease,),
-                        compute)
+                        compute, cache_dir)
 
 
-def functional_graph(threshold: float = 0.6, disease: np.ndarray | None = None) -> np.ndarray:
+def functional_graph(threshold: float = 0.6, disease: np.ndarray | None = None,
+                     cache_dir: Path | None = None) -> np.ndarray:
     """Edges of the functional-similarity graph binarised at ``threshold``: (2, E) int64, both directions."""
-    sim = functional_similarity(disease)
+    sim = functional_similarity(disease, cache_dir=cache_dir)
     adj = sim >= threshold
     np.fill_diagonal(adj, False)
     return np.vstack(np.nonzero(adj)).astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------- node2vec inputs
-def sequence_graph(k: int = 20, min_similarity: float = 0.0) -> sp.csr_matrix:
+def sequence_graph(k: int = 20, min_similarity: float = 0.0, cache_dir: Path | None = None) -> sp.csr_matrix:
     """Symmetric weighted kNN graph of the sequence similarity (each node keeps its ``k`` most similar).
 
     Unmapped miRNAs (no sequence) have no edges.
     """
-    sim = sequence_similarity()
+    sim = sequence_similarity(cache_dir=cache_dir)
 
     def compute():
         s = sim.astype(np.float64).copy()
@@ -207,7 +215,7 @@ def sequence_graph(k: int = 20, min_similarity: float = 0.0) -> sp.csr_matrix:
         keep |= keep.T
         return sp.csr_matrix(np.where(keep, s, 0.0))
 
-    return cached_csr("sequence_graph", {"k": k, "min_similarity": min_similarity}, (sim,), compute)
+    return cached_csr("sequence_graph", {"k": k, "min_similarity": min_similarity}, (sim,), compute, cache_dir)
 
 
 def bipartite_graph(kind: str) -> sp.csr_matrix:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -110,19 +111,22 @@ def node2vec_package_embedding(adjacency: sp.csr_matrix, settings: Node2VecSetti
 
 
 def node2vec_embedding(adjacency: sp.csr_matrix, settings: Node2VecSettings, name: str = "node2vec",
-                       rows: int | None = None) -> np.ndarray:
+                       rows: int | None = None, cache_dir: Path | None = None) -> np.ndarray:
     """Cached pecanpy node2vec embedding; returns the first ``rows`` nodes (the miRNAs of a bipartite graph)."""
     adjacency = sp.csr_matrix(adjacency)
     adjacency.sort_indices()
     inputs = (adjacency.indptr, adjacency.indices, adjacency.data.astype(np.float64))
     params = {**asdict(settings), "walks": "seeded-single-thread"}  # older caches held unseeded walks
-    emb = cached_array(f"emb-{name}", params, inputs, lambda: pecanpy_embedding(adjacency, settings))
+    emb = cached_array(f"emb-{name}", params, inputs, lambda: pecanpy_embedding(adjacency, settings),
+                       cache_dir)
     return emb[:rows] if rows is not None else emb
 
 
 def network_embeddings(seq_settings: Node2VecSettings | None = None,
-                       assoc_settings: Node2VecSettings | None = None) -> dict[str, np.ndarray]:
-    """Our own node2vec features for the 1,041 miRNAs.
+                       assoc_settings: Node2VecSettings | None = None,
+                       cache_dir: Path | None = None) -> dict[str, np.ndarray]:
+    """Our own node2vec features for the 1,041 miRNAs (cached under ``cache_dir``, default
+    :func:`mirloc_core.config.cache_dir`).
 
     Returns
     -------
@@ -135,7 +139,7 @@ def network_embeddings(seq_settings: Node2VecSettings | None = None,
     seq_settings = seq_settings or Node2VecSettings(dim=64)
     assoc_settings = assoc_settings or Node2VecSettings(dim=128)
     return {
-        "seq": node2vec_embedding(sequence_graph(), seq_settings, "seq", N_MIRNA),
-        "disease": node2vec_embedding(bipartite_graph("disease"), assoc_settings, "disease", N_MIRNA),
-        "drug": node2vec_embedding(bipartite_graph("drug"), assoc_settings, "drug", N_MIRNA),
+        "seq": node2vec_embedding(sequence_graph(cache_dir=cache_dir), seq_settings, "seq", N_MIRNA, cache_dir),
+        "disease": node2vec_embedding(bipartite_graph("disease"), assoc_settings, "disease", N_MIRNA, cache_dir),
+        "drug": node2vec_embedding(bipartite_graph("drug"), assoc_settings, "drug", N_MIRNA, cache_dir),
     }

@@ -4,7 +4,8 @@ GraphTransformer
     ``L`` Pre-LayerNorm layers of multi-head attention restricted to graph edges (each node attends to its
     neighbours and itself; sparse, O(E) memory, no dense N × N mask) followed by a feed-forward block;
     L2-normalised outputs. Trained without labels by :func:`reconstruction_loss` (Eq. 11): observed edges
-    should score high, negatively sampled non-edges low.
+    should score high, negatively sampled non-edges low (the training loop is
+    :func:`mirloc_core.features.graph_refinement.train_graph_transformer`: it yields label-free features).
 ModalityFusion
     The four modality vectors (sequence, disease, drug, mRNA) are projected to 128-d tokens; 4-head
     self-attention over the four tokens, residual + LayerNorm, feed-forward, residual + LayerNorm
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -123,52 +123,6 @@ def reconstruction_loss(z: torch.Tensor, pos_edges: torch.Tensor, neg_edges: tor
     neg = scale * (z[neg_edges[0]] * z[neg_edges[1]]).sum(-1)
     bce = nn.functional.binary_cross_entropy_with_logits
     return bce(pos, torch.ones_like(pos)) + bce(neg, torch.zeros_like(neg))
-
-
-def train_graph_transformer(features: np.ndarray, edge_index: np.ndarray, dim: int = 128, layers: int = 2,
-                            heads: int = 4, epochs: int = 100, lr: float = 2e-3, negatives: int = 1,
-                            seed: int = 0, device=None, return_history: bool = False):
-    """Fit a :class:`GraphTransformer` on one graph with the reconstruction loss (no labels).
-
-    Parameters
-    ----------
-    features : ndarray, shape (N, F)
-        Input node features (e.g. node2vec), standardised inside.
-    edge_index : ndarray, shape (2, E)
-        Graph edges (both directions).
-    negatives : int
-        Negative samples per positive edge.
-
-    Returns
-    -------
-    ndarray, shape (N, dim)
-        L2-normalised refined node features (and the loss history when ``return_history``).
-    """
-    from mirloc_core.config import get_device
-
-    device = device or get_device()
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    x = np.asarray(features, dtype=np.float32)
-    x = (x - x.mean(0)) / (x.std(0) + 1e-6)
-    x_t = torch.from_numpy(x).to(device)
-    edges = torch.as_tensor(np.asarray(edge_index), dtype=torch.long, device=device)
-    model = GraphTransformer(x.shape[1], dim, layers, heads).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = []
-    for _ in range(epochs):
-        model.train()
-        opt.zero_grad()
-        z = model(x_t, edges)
-        neg = sample_negative_edges(edges, x.shape[0], negatives * edges.shape[1], gen)
-        loss = reconstruction_loss(z, edges, neg)
-        loss.backward()
-        opt.step()
-        history.append(float(loss.detach()))
-    model.eval()
-    with torch.no_grad():
-        out = model(x_t, edges).cpu().numpy()
-    return (out, history) if return_history else out
 
 
 # ----------------------------------------------------------------------------------------- fusion classifier

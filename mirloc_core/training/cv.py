@@ -112,7 +112,7 @@ class CVRun:
         return [out[key] for out in self.outputs]
 
 
-def cross_validate(model, splits: list, x=None, y=None, jobs: int = 1) -> CVRun:
+def cross_validate(model, splits: list, x=None, y=None, jobs: int = 1, seed_param: str | None = None) -> CVRun:
     """Fit and predict every fold of ``splits``; the one runner of every protocol and baseline.
 
     Parameters
@@ -129,12 +129,15 @@ def cross_validate(model, splits: list, x=None, y=None, jobs: int = 1) -> CVRun:
     jobs : int
         Folds fitted in parallel worker processes (joblib); each result is the same as in one process up to
         float round-off.
+    seed_param : str, optional
+        Estimators only: the name of a seed parameter offset by the fold number in each fold's clone (fold ``k``
+        is fitted with ``seed + k``, as the network protocols seed each fold's members).
 
     Returns
     -------
     CVRun
     """
-    fit_predict = model if _is_fit_predict(model) else _estimator_fit_predict(model, x, y)
+    fit_predict = model if _is_fit_predict(model) else _estimator_fit_predict(model, x, y, seed_param)
     if jobs > 1:
         from joblib import Parallel, delayed
 
@@ -148,9 +151,12 @@ def _is_fit_predict(model) -> bool:
     return callable(model) and not (hasattr(model, "fit") and hasattr(model, "predict_proba"))
 
 
-def _estimator_fit_predict(estimator, x, y) -> Callable:
+def _estimator_fit_predict(estimator, x, y, seed_param: str | None = None) -> Callable:
     def fit_predict(train, test, fold):
-        fitted = _clone(estimator).fit(_rows(x, train), _rows(y, train))
+        model = _clone(estimator)
+        if seed_param is not None:
+            model.set_params(**{seed_param: estimator.get_params()[seed_param] + fold})
+        fitted = model.fit(_rows(x, train), _rows(y, train))
         return fitted.predict_proba(_rows(x, test))
 
     return fit_predict
