@@ -215,7 +215,7 @@ class HumanEntries:
 
 
 @functools.lru_cache(maxsize=2)
-def _indexes(root: str) -> dict:
+def _indexes(root: str, cache_dir: str | None = None) -> dict:
     from mirloc_core.features.networks import cached_array
 
     out = {}
@@ -227,23 +227,24 @@ def _indexes(root: str) -> dict:
         for k in KS:
             packed = cached_array(f"conservation-{c}-k{k}", {"k": k, "exclude": list(EXCLUDED_SPECIES),
                                                              "count_max": _COUNT_MAX}, inputs,
-                                  lambda: KmerIndex.build(collection, k).packed)
+                                  lambda: KmerIndex.build(collection, k).packed, cache_dir=cache_dir)
             out[(c, k)] = KmerIndex(packed)
             out[("human", c, k)] = KmerIndex.build(human[c], k, exclude=(), only=(PARALOG_SPECIES,))
     out["human_entries"] = HumanEntries(human)
     return out
 
 
-def indexes(data_dir=None) -> dict:
+def indexes(data_dir=None, cache_dir=None) -> dict:
     """The k-mer indexes of miRBase 22: other species keyed by (collection, k), human entries by
     ("human", collection, k), and the :class:`HumanEntries` under ``"human_entries"``.
 
-    Built from ``data_dir`` (default :func:`mirloc_core.config.data_dir`; a few seconds), cached on disk (about
-    50 MB) and in memory.
+    Built from ``data_dir`` (default :func:`mirloc_core.config.data_dir`; a few seconds), cached on disk in
+    ``cache_dir`` (default :func:`mirloc_core.config.cache_dir`; about 50 MB) and in memory.
     """
     from mirloc_core import config
 
-    return _indexes(str(Path(data_dir).resolve() if data_dir is not None else config.data_dir()))
+    root = str(Path(data_dir).resolve() if data_dir is not None else config.data_dir())
+    return _indexes(root, str(cache_dir) if cache_dir is not None else None)
 
 
 def conservation_features(sequences: list[str], index: dict | None = None) -> np.ndarray:

@@ -81,18 +81,18 @@ def base_embeddings(cfg: NetworkFeatureConfig, timings: dict | None = None,
     return {"sequence": emb["seq"], "disease": emb["disease"], "drug": emb["drug"], "mRNA": pub["mrna"]}
 
 
-def sequence_conservation() -> np.ndarray:
+def sequence_conservation(cache_dir=None) -> np.ndarray:
     """(1041, F) conservation features (:func:`mirloc_core.features.conservation.conservation_features`) of each
     network miRNA's miRBase sequence: how many other species, and other human loci, share its k-mers; zeros for
     the names without a sequence. Label-free (miRBase only); the ablation ``without_conservation_features``
     measures what they add."""
-    from mirloc_core.features.conservation import FEATURES, conservation_features
+    from mirloc_core.features.conservation import FEATURES, conservation_features, indexes
     from mirloc_core.io.data import map_names_to_sequences
 
     seqs = map_names_to_sequences()["sequence"].fillna("").tolist()
     rows = [i for i, seq in enumerate(seqs) if seq]
     out = np.zeros((len(seqs), len(FEATURES)), np.float32)
-    out[rows] = conservation_features([seqs[i] for i in rows])
+    out[rows] = conservation_features([seqs[i] for i in rows], indexes(cache_dir=cache_dir))
     return out
 
 
@@ -141,7 +141,7 @@ def modality_inputs(cfg: NetworkFeatureConfig, threshold: float, timings: dict |
     blocks = _token_blocks(cfg, threshold, timings, cache_dir, device)
     sequence_extras = [name_features()] if cfg.use_name_features else []
     if cfg.use_conservation_features:
-        sequence_extras.append(sequence_conservation())
+        sequence_extras.append(sequence_conservation(cache_dir))
     blocks["sequence"].extend(sequence_extras)
     out = {m: np.hstack(blocks[m]).astype(np.float32) for m in MODALITIES if m not in cfg.drop}
     kept = [m for m in ("disease", "drug") if m not in cfg.drop]

@@ -350,8 +350,8 @@ def extend_repeats(cfg: PipelineConfig, repeats: int, settings: config.Settings 
 def cold_pipeline(cfg: PipelineConfig, jobs: int = 1, device=None) -> dict:
     """Time raw matrices → features → protocol (a) 10-fold CV with an empty, temporary cache directory.
 
-    The networks, node2vec and graph-transformer stages are recomputed in the temporary cache; the conservation
-    k-mer indexes (:mod:`mirloc_core.features.conservation`) keep their own cache."""
+    The networks, node2vec, graph-transformer stages and the conservation k-mer indexes are all recomputed in the
+    temporary cache."""
     import tempfile
 
     _, idx, y = _labelled_data()
