@@ -16,11 +16,11 @@ import sys
 
 COMMANDS = {
     ("predict",): ("mirloc_core.predict:cli_predict", "predict localization for a FASTA file"),
-    ("train", "lm"): ("mirloc_core.training.sequence:cli_train_lm", "pretrain the small RNA language model"),
+    ("train", "lm"): ("mirloc_core.training.lm:cli_train_lm", "pretrain the small RNA language model"),
     ("train", "sequence"): ("mirloc_core.training.sequence:cli_train", "train and release the sequence models"),
     ("train", "network"): ("mirloc_core.training.network:cli_train", "train and release the network model"),
     ("benchmark", "network"): ("mirloc_core.training.network:cli_benchmark", "network-model CV benchmark"),
-    ("benchmark", "sequence"): ("mirloc_core.training.sequence:cli_benchmark", "sequence-model CV benchmark"),
+    ("benchmark", "sequence"): ("mirloc_core.reports.sequence:cli_benchmark", "sequence-model CV benchmark"),
     ("motifs", "build"): ("mirloc_core.motifs:cli_build", "build attention, de novo and known motif artefacts"),
 }
 
