@@ -1,12 +1,12 @@
-"""Command line: ``python -m mirloc_core COMMAND [SUBCOMMAND] [options]``.
+"""Command line: ``mirloc COMMAND [SUBCOMMAND] [options]`` (or ``python -m mirloc_core …`` from a checkout).
 
-Commands (each implemented in the module that owns the concept, imported lazily so that
-``--help`` stays fast)::
+Commands (each implemented in the module that owns the concept, imported lazily so that ``--help`` stays fast)::
 
-    predict INPUT.fa --out OUT.csv [--sequence-only] [--device cpu|cuda]
+    predict INPUT.fa --out OUT.csv [--sequence-only] [--device cpu|cuda] [--threads N]
     train lm | train sequence | train network
     benchmark network | benchmark sequence
     motifs build
+    report readme
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ import sys
 
 COMMANDS = {
     ("predict",): ("mirloc_core.batch:cli_predict", "predict localization for a FASTA file"),
-    ("train", "lm"): ("mirloc_core.training.sequence:cli_train_lm", "pretrain the small RNA language model"),
+    ("train", "lm"): ("mirloc_core.training.lm:cli_train_lm", "pretrain the small RNA language model"),
     ("train", "sequence"): ("mirloc_core.training.sequence:cli_train", "train and release the sequence models"),
     ("train", "network"): ("mirloc_core.training.release:cli_train", "train and release the network model"),
     ("benchmark", "network"): ("mirloc_core.reports.network:cli_benchmark", "network-model CV benchmark"),
-    ("benchmark", "sequence"): ("mirloc_core.training.sequence:cli_benchmark", "sequence-model CV benchmark"),
+    ("benchmark", "sequence"): ("mirloc_core.reports.sequence:cli_benchmark", "sequence-model CV benchmark"),
     ("motifs", "build"): ("mirloc_core.motifs.build:cli_build", "build attention, de novo and known motif artefacts"),
     ("report", "readme"): ("mirloc_core.reports.readme:cli_readme", "re-render the README's result lines from JSON"),
 }
 
 
 def _usage() -> str:
-    lines = ["usage: python -m mirloc_core COMMAND [options]", "", "commands:"]
+    lines = ["usage: mirloc COMMAND [options]", "", "commands:"]
     for words, (_, help_text) in COMMANDS.items():
         lines.append(f"  {' '.join(words):<22} {help_text}")
     lines.append("")

@@ -9,6 +9,7 @@ import torch
 from mirloc_core.models import lm as encoders
 from mirloc_core.io.artifacts import ArtifactError, write_manifest
 from mirloc_core.pretrained import load_lm
+from mirloc_core.training.lm import save_lm
 from mirloc_core.models.lm import (
     LMConfig,
     RNALanguageModel,
@@ -85,7 +86,7 @@ def test_lm_hidden_shape_and_padding_invariance():
 
 def test_lm_masked_loss_falls_on_real_mirbase(shared_data):
     from mirloc_core.io import data
-    from mirloc_core.training.sequence import evaluate_lm, pretrain_lm
+    from mirloc_core.training.lm import evaluate_lm, pretrain_lm
 
     hairpins = list(data.load_mirbase("hairpin", species="hsa").values())
     matures = list(data.load_mirbase("mature", species="hsa").values())
@@ -103,7 +104,7 @@ def test_lm_masked_loss_falls_on_real_mirbase(shared_data):
 def test_save_and_load_lm_roundtrip(tmp_path):
     torch.manual_seed(1)
     lm = RNALanguageModel(LMConfig(dim=16, layers=1, heads=2, ff=32)).eval()
-    encoders.save_lm(lm, tmp_path)
+    save_lm(lm, tmp_path)
     write_manifest(tmp_path, "test-lm", command="test")
     loaded = load_lm(tmp_path)
     assert loaded.cfg == lm.cfg

@@ -92,8 +92,13 @@ def test_lm_encoder_required_when_configured():
 
 
 def test_onehot_only_model_needs_no_lm():
-    ens = SequenceEnsemble([_model(encoders=("onehot",))])
-    assert ens.predict(SEQS).probabilities.shape == (3, 1)
+    model = _model(encoders=("onehot",))
+    tokens, lengths = tokenize(SEQS)
+    with torch.no_grad():
+        expected = torch.sigmoid(model(tokens, lengths, None, torch.from_numpy(global_features(SEQS, model.cfg.globals)))[0])
+    out = SequenceEnsemble([model]).predict(SEQS).probabilities
+    assert out.shape == (3, 1)
+    np.testing.assert_allclose(out, expected.numpy(), atol=1e-6)
 
 
 def test_config_roundtrip_and_state_tensors():

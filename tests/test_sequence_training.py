@@ -1,13 +1,23 @@
-"""Training loops and benchmark helpers, on small subsets of the real data."""
+"""Training of the sequence models (estimators, one model, the LM) and their benchmark, on real data."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+from sklearn.base import clone
 
-from mirloc_core.training import sequence as st
-from mirloc_core.features.alignment import knn_transfer
+from mirloc_core.config import results_dir, weights_dir
+from mirloc_core.features.alignment import knn_transfer, sequence_homology_groups
 from mirloc_core.models.sequence import ModelConfig
+from mirloc_core.reports import sequence_cv as sc
+from mirloc_core.reports import sequence_markdown as sm
+from mirloc_core.training import sequence as st
+from mirloc_core.training.cv import cross_validate, stratified_splits
+
+SMALL = dict(n_outputs=1, encoders=("onehot", "kmer"), globals=("length",), cnn_channels=8, lstm_hidden=8,
+             heads=2, attn_dim=8, mlp_hidden=8, dropout=0.0)
 
 
 @pytest.fixture(autouse=True)
@@ -15,31 +25,69 @@ def _threads(one_torch_thread):
     """Every test here runs with one torch thread (see conftest)."""
 
 
-def test_length_rule_baseline_on_train_tsv(shared_data):
+@pytest.fixture(scope="module")
+def stored():
+    """The committed benchmark result that the code must reproduce."""
+    return json.loads((results_dir() / "sequence_cv.json").read_text())
+
+
+def _balanced_subset(kind: np.ndarray, per_kind: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.sort(np.concatenate([rng.choice(np.flatnonzero(kind == k), per_kind, replace=False)
+                                   for k in ("mature", "precursor")]))
+
+
+def test_length_rule_estimator_reproduces_the_stored_figures(shared_data, stored):
     seqs, y, kind = st.binary_dataset()
     assert len(seqs) == 1011 and set(kind) == {"mature", "precursor"}
-    metrics = st._strata_metrics(y[:, 0].astype(int), st.length_rule(seqs), kind)
-    assert metrics["overall"]["acc"] == pytest.approx(0.909, abs=1e-3)
+    rule = st.LengthRule().fit(seqs[:3], y[:3])
+    prob = rule.predict_proba(["A" * 30, "A" * 31])
+    assert prob.shape == (2, 1) and prob[:, 0].tolist() == [0.0, 1.0]  # ≤ 30 nt ⇒ extracellular
+    metrics = sc.strata_metrics(y[:, 0].astype(int), st.length_rule(seqs), kind)
     assert metrics["mature"]["acc"] == pytest.approx(614 / 645)
+    assert sc.length_rule_cv() == stored["binary"]["length_rule"]
 
 
-def test_fit_model_learns_on_real_subset(shared_data):
+def test_fit_model_learns_beyond_chance_on_held_out_miRNAs(shared_data):
     seqs, y, kind = st.binary_dataset()
-    rng = np.random.default_rng(0)
-    idx = np.sort(np.concatenate([rng.choice(np.flatnonzero(kind == k), 100, replace=False)
-                                  for k in ("mature", "precursor")]))
-    seqs = [seqs[i] for i in idx]
-    y = y[idx]
-    cfg = ModelConfig(n_outputs=1, encoders=("onehot", "kmer"), globals=("length",), cnn_channels=8, lstm_hidden=8,
-                      heads=2, attn_dim=8, mlp_hidden=8, dropout=0.0)
-    inputs = st._Inputs(seqs, cfg, None)
-    train = np.arange(len(seqs))
+    train = _balanced_subset(kind, 100, seed=0)
+    test = np.setdiff1d(np.arange(len(seqs)), train)
+    cfg = ModelConfig(**SMALL)
+    inputs = st.SequenceInputs(seqs, cfg, None)
     model = st.fit_model(cfg, inputs, train, y, seed=0, epochs=8, batch_size=32, lr=1e-2)
-    prob = st.predict_models([model], inputs, train)[:, 0]
-    acc = ((prob >= 0.5) == y[:, 0]).mean()
-    rule = (st.length_rule(seqs) == y[:, 0]).mean()
-    assert acc >= rule - 0.03  # learns at least the length signal
-    assert np.corrcoef(prob, y[:, 0])[0, 1] > 0.5
+    prob = st.predict_models([model], inputs, test)[:, 0]
+    acc = ((prob >= 0.5) == y[test, 0]).mean()
+    rule = (st.length_rule([seqs[i] for i in test]) == y[test, 0]).mean()
+    assert acc >= rule - 0.03  # learns at least the length signal, on miRNAs it never saw
+    assert np.corrcoef(prob, y[test, 0])[0, 1] > 0.5
+
+
+def test_estimator_on_inputs_subsets_equals_estimator_on_sequences(shared_data):
+    """What the CV relies on: fitting on ``inputs[train]`` (LM states computed once) is bit-identical to
+    fitting on the training sequences themselves."""
+    seqs, y, kind = st.binary_dataset()
+    rows = _balanced_subset(kind, 40, seed=1)
+    train, test = rows[::2], rows[1::2]
+    estimator = st.SequenceModelEstimator(SMALL, None, seeds=(3, 4), epochs=2)
+    inputs = st.SequenceInputs(seqs, estimator.model_config, None)
+    on_inputs = clone(estimator).fit(inputs[train], y[train]).predict_proba(inputs[test])
+    on_seqs = clone(estimator).fit([seqs[i] for i in train], y[train]).predict_proba([seqs[i] for i in test])
+    assert on_inputs.shape == (len(test), 1)
+    np.testing.assert_array_equal(on_inputs, on_seqs)
+    fitted = clone(estimator).fit(inputs[train], y[train])
+    assert len(fitted.models_) == 2 and len(fitted.ensemble().models) == 2
+    with pytest.raises(ValueError, match="do not fit the configuration"):
+        st.SequenceModelEstimator(dict(SMALL, globals=("length", "kmerfreq"))).fit(inputs[train], y[train])
+
+
+def test_cross_validate_with_the_estimator_scores_only_held_out_folds(shared_data):
+    seqs, y, kind = st.binary_dataset()
+    rows = _balanced_subset(kind, 30, seed=2)
+    x = np.asarray([seqs[i] for i in rows], dtype=object)
+    splits = stratified_splits(sc.binary_strata(y[rows], kind[rows]), 3, 0)
+    run = cross_validate(st.LengthRule(), splits, x, y[rows])
+    assert sorted(np.concatenate(run.tests).tolist()) == list(range(len(rows)))
+    np.testing.assert_array_equal(run.oof(n=len(rows))[:, 0], st.length_rule(list(x)))
 
 
 def test_seven_dataset_and_homology_groups(shared_data):
@@ -47,7 +95,7 @@ def test_seven_dataset_and_homology_groups(shared_data):
     assert y.shape == (len(seqs), 7) and 700 < len(seqs) <= 901
     assert all(seqs)
     sub = [i for i, n in enumerate(names) if n.startswith(("hsa-let-7", "hsa-mir-21", "hsa-mir-155"))]
-    groups = st.homology_groups([seqs[i] for i in sub], [names[i] for i in sub])
+    groups = sequence_homology_groups([seqs[i] for i in sub], [names[i] for i in sub])
     let7 = {groups[j] for j, i in enumerate(sub) if names[i].startswith("hsa-let-7")}
     assert len(let7) == 1  # one family never straddles folds
     mir21 = groups[[j for j, i in enumerate(sub) if names[i] == "hsa-mir-21"][0]]
@@ -55,32 +103,42 @@ def test_seven_dataset_and_homology_groups(shared_data):
 
 
 def test_identical_sequences_share_a_group():
-    groups = st.homology_groups(["ACGUACGUACGUACGUACGU", "ACGUACGUACGUACGUACGU", "GGGGCCCCGGGGCCCCAAAA"],
-                                ["hsa-mir-1", "hsa-mir-2", "hsa-mir-3"])
+    groups = sequence_homology_groups(["ACGUACGUACGUACGUACGU", "ACGUACGUACGUACGUACGU", "GGGGCCCCGGGGCCCCAAAA"],
+                                      ["hsa-mir-1", "hsa-mir-2", "hsa-mir-3"])
     assert groups[0] == groups[1] != groups[2]
 
 
 def test_mean_std_and_markdown():
     runs = [{"overall": {"acc": 0.9, "macro_f1": 0.8, "macro_precision": 0.8, "macro_recall": 0.8, "auc": 0.6}},
             {"overall": {"acc": 0.8, "macro_f1": 0.7, "macro_precision": 0.7, "macro_recall": 0.7, "auc": 0.6}}]
-    agg = st._mean_std(runs)
+    agg = sc.strata_mean_std(runs)
     assert agg["overall"]["acc"] == {"mean": 0.85, "std": 0.05, "runs": [0.9, 0.8]}
     strata = {s: agg["overall"] for s in ("overall", "mature", "precursor")}
     result = {"command": "python -m mirloc_core benchmark sequence", "date": "today",
               "machine": {"cores": 2, "torch_threads": 1},
               "binary": {"length_rule": strata, "main": {"metrics": strata, "repeats": 2, "seeds_per_fold": 1}}}
-    text = st.benchmark_markdown(result)
+    text = sm.benchmark_markdown(result)
     assert "| length rule (≤30 nt ⇒ extracellular) | — | overall | 0.850 ± 0.050 |" in text
     assert "released configuration" in text
+    assert "Seven compartments" in text and "fresh shuffles" not in text  # no section invented
+
+
+def test_docs_section_is_rendered_from_the_committed_json(stored):
+    from mirloc_core.config import REPO_ROOT
+
+    doc = (REPO_ROOT / "docs" / "benchmarks.md").read_text()
+    section = doc.split("<!-- sequence:start -->\n", 1)[1].split("\n<!-- sequence:end -->", 1)[0]
+    assert section == sm.benchmark_markdown(stored).rstrip()
 
 
 def test_pretrain_lm_stops_at_time_budget(shared_data):
     from mirloc_core.models.lm import LMConfig
+    from mirloc_core.training.lm import lm_corpus, pretrain_lm
 
-    train, val = st.lm_corpus(val_fraction=0.001)
+    train, val = lm_corpus(val_fraction=0.001)
     assert len(train) + len(val) == 38589 + 48885
-    model, history = st.pretrain_lm(train[:2000], val[:20], cfg=LMConfig(dim=16, layers=1, heads=2, ff=32),
-                                    epochs=5, max_seconds=1.0, log=lambda *_: None)
+    model, history = pretrain_lm(train[:2000], val[:20], cfg=LMConfig(dim=16, layers=1, heads=2, ff=32),
+                                 epochs=5, max_seconds=1.0, log=lambda *_: None)
     assert history["epochs_completed"] < 5
     assert history["seconds"] < 10
 
@@ -93,11 +151,8 @@ def test_knn_transfer_weights_by_similarity():
     assert np.all((out >= 0) & (out <= 1))
 
 
-def test_released_sequence_model_card_matches_the_benchmark():
-    import json
-
-    from mirloc_core.config import results_dir, weights_dir
-    from mirloc_core.training.sequence import sequence_model_card
+def test_released_sequence_model_card_is_rendered_from_the_benchmark(stored):
+    from safetensors import safe_open
 
     folder = weights_dir() / "sequence"
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -106,13 +161,18 @@ def test_released_sequence_model_card_matches_the_benchmark():
     summary = json.loads((results_dir() / "summary.json").read_text())
     for key in ("seq_binary_acc_cv5", "length_rule_acc_cv5", "seq_7comp_auc_10fold", "seq_7comp_auc_homology"):
         assert f"{summary[key]:.3f}" in card, key
-    assert f"{manifest['config']['conservation_weight']:g} × a conservation head" in card
-    empty = sequence_model_card({}, 0.5, 0.0, 10, 10, 1, 1)
+    config = manifest["config"]
+    n_train = {name: json.loads(safe_open(str(folder / f"{name}.safetensors"), "np").metadata()["n_train"])
+               for name in ("binary", "sevencomp")}
+    assert card == sm.sequence_model_card(manifest["metrics"], config["knn_blend"], config["conservation_weight"],
+                                          n_train["binary"], n_train["sevencomp"], len(config["seeds"]),
+                                          config["epochs"])
+    empty = sm.sequence_model_card({}, 0.5, 0.0, 10, 10, 1, 1)
     assert empty.count("not measured") == 9 and "0 × a conservation head" in empty  # no figure invented
 
 
-def test_binary_label_audit_counts_what_the_length_rule_gets_wrong(shared_data):
-    audit = st.binary_label_audit(repeats=1)
+def test_binary_label_audit_reproduces_the_stored_audit(shared_data, stored):
+    audit = sc.binary_label_audit(repeats=1)
     c = audit["labels_by_stratum"]
     assert sum(v for s in c.values() for v in s.values()) == audit["n"] == 1011
     # the length rule calls every mature extracellular and every precursor intracellular
@@ -120,8 +180,40 @@ def test_binary_label_audit_counts_what_the_length_rule_gets_wrong(shared_data):
     assert audit["must_fix_net"] == audit["length_rule_errors"] - audit["errors_allowed_at_goal"] > 0
     assert 0 < audit["pairs_mature_extracellular_precursor_intracellular"] <= audit["pairs_with_opposite_labels"] \
         <= audit["mature_in_precursor_pairs"]
-    acc = audit["knn_sw_within_stratum"]["metrics"]["overall"]["acc"]["mean"]
-    assert 0.8 < acc < 1.0
-    text = "\n".join(st._audit_lines(audit))
+    old = stored["binary"]["label_audit"]
+    assert {k: v for k, v in audit.items() if k not in ("seconds", "knn_sw_within_stratum")} == \
+        {k: v for k, v in old.items() if k not in ("seconds", "knn_sw_within_stratum")}
+    new_metrics, old_metrics = audit["knn_sw_within_stratum"]["metrics"], old["knn_sw_within_stratum"]["metrics"]
+    for stratum, metrics in new_metrics.items():  # repeat 0 of the stored 5 (same seeded folds)
+        for metric, value in metrics.items():
+            assert value["runs"] == old_metrics[stratum][metric]["runs"][:1], (stratum, metric)
+    text = "\n".join(sm.audit_lines(audit))
     assert f"errs on exactly the {audit['length_rule_errors']} minority miRNAs" in text
-    assert st._audit_lines(None) == []
+    assert sm.audit_lines(None) == []
+
+
+@pytest.mark.parametrize("split", ["random", "homology"])
+def test_seven_conservation_head_reproduces_the_stored_fresh_shuffles(shared_data, stored, split):
+    data = sc.SevenData.load(split)
+    expected = stored["sevencomp"][split]
+    assert sc.fresh_shuffles(data, expected["folds"]) == expected["fresh_shuffles"]
+    runs = sc.seven_part_runs(data, [0], expected["folds"])
+    assert set(runs[0]) == {"knn", "cons", "cons_np"}  # no neural part without an estimator
+    assert runs[0]["knn"].dtype == np.float32 and runs[0]["cons"].shape == data.y.shape
+
+
+@pytest.mark.parametrize("words, target", [
+    (("train", "lm"), "mirloc_core.training.lm:cli_train_lm"),
+    (("train", "sequence"), "mirloc_core.training.sequence:cli_train"),
+    (("benchmark", "sequence"), "mirloc_core.reports.sequence:cli_benchmark")])
+def test_cli_targets_resolve(words, target):
+    import importlib
+
+    from mirloc_core.cli import COMMANDS
+
+    assert COMMANDS[words][0] == target
+    module, name = target.split(":")
+    func = getattr(importlib.import_module(module), name)
+    with pytest.raises(SystemExit) as exit_info:  # argparse --help exits 0 after printing the usage
+        func(["--help"])
+    assert exit_info.value.code == 0

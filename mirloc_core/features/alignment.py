@@ -81,3 +81,30 @@ def knn_transfer(similarity: np.ndarray, labels: np.ndarray, k: int = KNN_K) -> 
     idx = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
     weights = np.take_along_axis(similarity, idx, 1) + 1e-9
     return (labels[idx] * weights[..., None]).sum(1) / weights.sum(1, keepdims=True)
+
+
+def sequence_homology_groups(sequences: list[str], names: list[str], threshold: float = 0.8) -> np.ndarray:
+    """Homology groups of the seven-compartment sequence CV: connected components of (same miRNA family, from
+    the name: ``hsa-mir-21-5p`` → ``hsa-mir-21``) ∪ (normalised SW similarity of the sequences ≥ ``threshold``).
+
+    Not the network model's grouping (:func:`mirloc_core.training.network.homology_groups`, on the network's
+    precomputed similarity); each benchmark keeps its own so that its figures stay reproducible.
+
+    Returns
+    -------
+    ndarray of int
+        The group of each sequence, ``0 .. n_groups - 1``.
+    """
+    import re
+
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    sim = sw_similarity_matrix(sequences)
+    adj = sim >= threshold
+    family = [re.sub(r"^(\w+-(?:mir|let|miR)-\d+).*$", r"\1", n) for n in names]
+    fam_index = {f: i for i, f in enumerate(sorted(set(family)))}
+    fam = np.array([fam_index[f] for f in family])
+    adj |= fam[:, None] == fam[None, :]
+    _, labels = connected_components(coo_matrix(adj), directed=False)
+    return labels

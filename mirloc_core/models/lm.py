@@ -8,7 +8,8 @@ miRBase entries; user input is validated by :func:`mirloc_core.io.fasta.parse_fa
 The language model (:class:`RNALanguageModel`) is a small pre-norm transformer encoder with sinusoidal
 positions (so it accepts any length), pretrained with masked-language modelling on all miRBase 22 hairpins
 and matures of every species (no labels: self-supervised). It is our stand-in for RNA-FM: 3 layers of
-width 64 instead of 12 layers of width 640. Its weights ship in ``weights/lm/`` (safetensors + manifest).
+width 64 instead of 12 layers of width 640. Its weights ship in ``weights/lm/`` (safetensors + manifest), written by
+:func:`mirloc_core.training.lm.save_lm` and read by :func:`mirloc_core.pretrained.load_lm`.
 
 Padding is masked everywhere (attention keys, and padded outputs are set to zero), so the hidden state of a
 real position does not depend on how much padding a batch carries.
@@ -17,10 +18,8 @@ real position does not depend on how much padding a batch carries.
 from __future__ import annotations
 
 import functools
-import json
 import math
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -235,15 +234,3 @@ def mlm_loss(model: RNALanguageModel, inputs: torch.Tensor, targets: torch.Tenso
     """Cross-entropy of the masked positions."""
     logits = model.mlm_logits(inputs, lengths)
     return F.cross_entropy(logits.reshape(-1, VOCAB), targets.reshape(-1), ignore_index=-100)
-
-
-def save_lm(model: RNALanguageModel, directory: Path, metadata: dict | None = None) -> Path:
-    """Write the LM's weights and config to ``directory/lm.safetensors``."""
-    from mirloc_core.io.artifacts import save_tensors
-
-    path = Path(directory) / LM_FILE
-    meta = {"config": asdict(model.cfg), **(metadata or {})}
-    save_tensors(path, {k: v for k, v in model.state_dict().items()}, meta)
-    return path
-
-
