@@ -42,7 +42,42 @@ def _render_network_match(match) -> None:
                 help="How much the network model relied on each source of information for this miRNA.")
 
 
-def _render_record(prediction, position: int) -> None:
+EVIDENCE_TEXT = {
+    "known": ("Evidence: known network miRNA", "green",
+              "A labelled miRNA of the network benchmark: its known compartments are listed, and the bars are the "
+              "network model's out-of-fold prediction for it."),
+    "near_known": ("Evidence: near a known miRNA", "blue",
+                   "Close to a labelled network miRNA (named below with its known compartments); the bars come from "
+                   "the sequence model, which transfers much from such neighbours."),
+    "novel": ("Evidence: novel", "orange",
+              "miRNA-like, but far from every labelled miRNA: the bars rest mostly on conservation, a study-age "
+              "signal, and sit close to the base rates (black ticks). Treat them as weak hypotheses."),
+}
+
+
+def _render_out_of_domain(prediction, position: int) -> None:
+    domain = prediction.domain
+    st.error("**Not miRNA-like: no prediction.** This sequence resembles no miRNA of miRBase 22 "
+             f"(at most {domain.similarity:.0%} of it is explained by one miRBase entry, seed identity "
+             f"{domain.seed_identity:.0%}), so the models, trained on miRNAs, have nothing to say about it.",
+             icon=":material/block:")
+    with st.expander("What the models output anyway (not a prediction)"):
+        st.plotly_chart(plot.probability_figure(prediction.probabilities, base_rates=prediction.base_rates,
+                                                bar_label=prediction.source),
+                        key=f"bars_{position}", config={"displayModeBar": False})
+
+
+def _render_evidence(prediction) -> None:
+    label, color, text = EVIDENCE_TEXT[prediction.evidence]
+    st.badge(label, icon=":material/fact_check:", color=color)
+    st.caption(text)
+    name, closeness, labels = prediction.nearest_labelled
+    if prediction.evidence == "near_known":
+        st.markdown(f"**Closest labelled miRNA:** {ui.md_escape(name)} (closeness {closeness:.2f}); known in: "
+                    + (", ".join(labels) if labels else "none"))
+
+
+def _render_record(prediction, position: int, binary_context: dict | None) -> None:
     rid = prediction.id
     match = prediction.network
     with st.container(border=True):
@@ -50,13 +85,25 @@ def _render_record(prediction, position: int) -> None:
         description = prediction.record.description
         header = f"{ui.md_escape(description)} · " if description != rid else ""
         st.caption(f"{header}{len(prediction.sequence)} nt · probabilities from: {ui.md_escape(prediction.source)}")
+        if prediction.out_of_domain:
+            _render_out_of_domain(prediction, position)
+            return
         left, right = st.columns([3, 2])
         with left:
             markers = {"sequence model": prediction.sequence_probabilities} if match is not None else None
-            st.plotly_chart(plot.probability_figure(prediction.probabilities, markers, bar_label=prediction.source),
+            st.plotly_chart(plot.probability_figure(prediction.probabilities, markers, bar_label=prediction.source,
+                                                    base_rates=prediction.base_rates),
                             key=f"bars_{position}", config={"displayModeBar": False})
+            st.caption("Black ticks: the base rate of each compartment among the training miRNAs: a bar says "
+                       "something only by how far it stands from its tick.")
         with right:
-            st.markdown(f"**Call:** {ui.md_escape(prediction.call)} (p = {prediction.call_probability:.2f})")
+            _render_evidence(prediction)
+            st.markdown(f"**Call:** {ui.md_escape(prediction.call)} (p = {prediction.call_probability:.2f})",
+                        help=binary_context["sentence"] if binary_context else None)
+            if match is not None and match.relation in ("contained in", "contains"):
+                st.caption("The network bars belong to the gene (its precursor and matures share them); the call "
+                           "follows the sequence itself, mostly its length, so a mature and its precursor can get "
+                           "opposite calls under the same bars.")
             above = prediction.called_compartments
             st.markdown(f"**At or above {CALL_THRESHOLD}:** " + (", ".join(above) if above else "none"))
             if prediction.conservation is not None:
@@ -82,13 +129,16 @@ def _render_result(result) -> None:
     st.download_button("Download CSV", data=result.to_csv(), file_name="mirloc_predictions.csv",
                        mime="text/csv", key="download_csv", icon=":material/download:",
                        on_click="ignore")  # no rerun: a rerun can drop the file while the browser fetches it
-    shown = table[["id", "length", "call", "p_intracellular"] + ui.PROBABILITY_COLUMNS + ["known_mirna",
-                                                                                          "nearest_known_mirna"]]
+    shown = table[["id", "evidence", "length", "call", "p_intracellular"] + ui.PROBABILITY_COLUMNS
+                  + ["known_mirna", "nearest_known_mirna"]]
     config = {c: ui.probability_column(c.removeprefix("p_").replace("_", " ")) for c in ui.PROBABILITY_COLUMNS}
     config["p_intracellular"] = ui.probability_column("intracellular")
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="result_table")
+    binary_context = ui.binary_call_context()
+    if binary_context:
+        st.caption(binary_context["sentence"])
     for position, prediction in enumerate(result):
-        _render_record(prediction, position)
+        _render_record(prediction, position, binary_context)
 
 
 def predict_page() -> None:

@@ -160,6 +160,18 @@ def get_similarities():
         return None, None
 
 
+@st.cache_data(show_spinner=False)
+def _binary_call_context(results_dir: str):
+    from mirloc_core import explore
+
+    return explore.binary_call_context(Path(results_dir))
+
+
+def binary_call_context() -> dict | None:
+    """What the extracellular / intracellular call rests on (from the benchmark JSON), or None."""
+    return _binary_call_context(str(settings().results_dir))
+
+
 def data_missing_message() -> str:
     return (f"The shared network data were not found at {settings().data_dir}. Sequence prediction works "
             "without them; the network pages need them (set MIRLOC_DATA, or MIRLOC_DATA_REPO for a "

@@ -4,7 +4,7 @@ Commands (each implemented in the module that owns the concept, imported lazily 
 
     predict INPUT.fa --out OUT.csv [--sequence-only] [--device cpu|cuda] [--threads N]
     train lm | train sequence | train network
-    benchmark network | benchmark sequence
+    benchmark network | benchmark sequence | benchmark domain
     motifs build
     report readme
 """
@@ -21,6 +21,7 @@ COMMANDS = {
     ("train", "network"): ("mirloc_core.training.release:cli_train", "train and release the network model"),
     ("benchmark", "network"): ("mirloc_core.reports.network:cli_benchmark", "network-model CV benchmark"),
     ("benchmark", "sequence"): ("mirloc_core.reports.sequence:cli_benchmark", "sequence-model CV benchmark"),
+    ("benchmark", "domain"): ("mirloc_core.reports.domain:cli_benchmark", "out-of-domain detection benchmark"),
     ("motifs", "build"): ("mirloc_core.motifs.build:cli_build", "build attention, de novo and known motif artefacts"),
     ("report", "readme"): ("mirloc_core.reports.readme:cli_readme", "re-render the README's result lines from JSON"),
 }

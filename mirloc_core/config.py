@@ -60,6 +60,12 @@ NETWORK_MATCH_SIMILARITY = 0.95
 """A query at least this similar (normalised SW) to a network miRNA is treated as that miRNA."""
 MIN_CONTAINED_LENGTH = 18
 """Shortest sequence for the "one lies inside the other" relation to a network miRNA (nt)."""
+NEAR_KNOWN_SIMILARITY = 0.8
+"""A labelled network miRNA at least this similar (normalised SW) makes a prediction ``near_known`` (the same
+threshold groups homologous miRNAs in the homology-aware cross-validation)."""
+EVIDENCE_LEVELS = ("known", "near_known", "novel", "out_of_domain")
+"""What a prediction rests on: a labelled network miRNA itself, a close relative of one, a miRNA-like sequence far
+from every labelled miRNA, or a sequence that is not miRNA-like (no prediction)."""
 
 
 class DataMissingError(FileNotFoundError):

@@ -405,3 +405,31 @@ def result_tables(results_dir: Path | None = None) -> list[ResultTable]:
         title = path.stem.replace("_", " ")
         tables.append(ResultTable(path.name, title, frame, meta))
     return tables
+
+
+# --------------------------------------------------------------------------- what the binary call rests on
+
+
+def binary_call_context(results_dir: Path | None = None) -> dict | None:
+    """What drives the extracellular / intracellular call, from ``sequence_cv.json`` (None when not benchmarked):
+    per stratum (``mature``, ``precursor``) the model's cross-validated accuracy, the majority class and how often
+    always answering it is right, and a sentence for the result card."""
+    from mirloc_core import config
+
+    path = Path(results_dir or config.results_dir()) / "sequence_cv.json"
+    if not path.is_file():
+        return None
+    binary = json.loads(path.read_text())["binary"]
+    metrics, counts = binary["main"]["metrics"], binary["label_audit"]["labels_by_stratum"]
+    out = {"model": "TextCNN-BiLSTM-attention ensemble trained on RNALoc-LM's 1,011 miRNAs"}
+    for stratum in ("mature", "precursor"):
+        majority = max(counts[stratum], key=counts[stratum].get)
+        out[stratum] = {"accuracy": metrics[stratum]["acc"]["mean"], "majority_class": majority,
+                        "majority_accuracy": round(counts[stratum][majority] / sum(counts[stratum].values()), 4)}
+    m, p = out["mature"], out["precursor"]
+    out["sentence"] = (f"Called by the {out['model']}. Within matures it is right {m['accuracy']:.0%} of the time, "
+                       f"as often as always answering “{m['majority_class']}” ({m['majority_accuracy']:.0%}); within "
+                       f"precursors {p['accuracy']:.0%}, against {p['majority_accuracy']:.0%} for always "
+                       f"“{p['majority_class']}”. The call mostly says whether the sequence is a mature miRNA or a "
+                       "precursor.")
+    return out

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirloc_core.config import COMPARTMENTS
+from mirloc_core.config import CALL_THRESHOLD, COMPARTMENTS
 from mirloc_core.structure import layout_2d, normalise_scores
 
 
@@ -177,8 +177,8 @@ def neighbour_graph(hood, atlas):
 
 
 def probability_figure(probabilities, markers: dict | None = None, height: int = 300,
-                       bar_label: str = "prediction") -> dict:
-    """Bar chart of the seven compartment probabilities with the 0.5 threshold marked (a plotly figure dict).
+                       bar_label: str = "prediction", base_rates=None) -> dict:
+    """Bar chart of the seven compartment probabilities with the call threshold marked (a plotly figure dict).
 
     Built as a plain dict (not ``go.Figure``): Streamlit validates the figure once anyway, and skipping a second
     validation keeps ten charts cheap to build.
@@ -190,11 +190,13 @@ def probability_figure(probabilities, markers: dict | None = None, height: int =
         ``label -> (7,) probabilities`` drawn as markers over the bars (e.g. the sequence model).
     bar_label : str
         Legend name of the bars (shown when there are markers).
+    base_rates : array-like (7,), optional
+        The training prevalence of each compartment, drawn as a black tick on each bar: what any miRNA gets.
     """
     probs = [float(p) for p in np.asarray(probabilities, dtype=float)]
     names = list(COMPARTMENTS)
     data = [{"type": "bar", "x": names, "y": probs, "name": bar_label,
-             "marker": {"color": ["#1a73e8" if p >= 0.5 else "#aecbfa" for p in probs]},
+             "marker": {"color": ["#1a73e8" if p >= CALL_THRESHOLD else "#aecbfa" for p in probs]},
              "text": [f"{p:.2f}" for p in probs], "textposition": "outside",
              "hovertemplate": "%{x}: %{y:.3f}<extra></extra>"}]
     symbols = ["diamond", "circle", "square"]
@@ -204,14 +206,22 @@ def probability_figure(probabilities, markers: dict | None = None, height: int =
                      "marker": {"symbol": symbols[n % 3], "size": 10, "color": "#e37400",
                                 "line": {"color": "white", "width": 1}},
                      "hovertemplate": f"{label} %{{x}}: %{{y:.3f}}<extra></extra>"})
+    if base_rates is not None and np.isfinite(np.asarray(base_rates, dtype=float)).all():
+        data.append({"type": "scatter", "x": names, "y": [float(v) for v in np.asarray(base_rates, dtype=float)],
+                     "mode": "markers", "name": "base rate (training prevalence)",
+                     "marker": {"symbol": "line-ew", "size": 34, "color": "#202124", "line": {"color": "#202124",
+                                                                                          "width": 3}},
+                     "hovertemplate": "base rate %{x}: %{y:.2f}<extra></extra>"})
+    show_legend = len(data) > 1
     layout = {
         "height": height, "margin": {"l": 10, "r": 95, "t": 30, "b": 10}, "plot_bgcolor": "white", "bargap": 0.3,
         "yaxis": {"range": [0, 1.12], "title": {"text": "probability"}, "gridcolor": "#e8eaed"},
-        "showlegend": bool(markers), "legend": {"orientation": "h", "y": 1.15, "x": 1, "xanchor": "right"},
-        "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 0.5, "y1": 0.5,
-                    "line": {"color": "#d93025", "dash": "dash", "width": 2}}],
-        "annotations": [{"xref": "paper", "x": 1.0, "xanchor": "left", "yref": "y", "y": 0.5, "yanchor": "middle",
-                         "text": "threshold 0.5", "showarrow": False, "font": {"color": "#d93025", "size": 11}}],
+        "showlegend": show_legend, "legend": {"orientation": "h", "y": 1.15, "x": 1, "xanchor": "right"},
+        "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": CALL_THRESHOLD,
+                    "y1": CALL_THRESHOLD, "line": {"color": "#d93025", "dash": "dash", "width": 2}}],
+        "annotations": [{"xref": "paper", "x": 1.0, "xanchor": "left", "yref": "y", "y": CALL_THRESHOLD,
+                         "yanchor": "middle", "text": f"threshold {CALL_THRESHOLD}", "showarrow": False,
+                         "font": {"color": "#d93025", "size": 11}}],
     }
     return {"data": data, "layout": layout}
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from mirloc_core.config import (COMPARTMENTS, MIN_CONTAINED_LENGTH, NETWORK_MATCH_SIMILARITY, Settings,
+from mirloc_core.config import (COMPARTMENTS, MIN_CONTAINED_LENGTH, NEAR_KNOWN_SIMILARITY, NETWORK_MATCH_SIMILARITY, Settings,
                                 get_device)
 from mirloc_core.io.fasta import parse_fasta
 from mirloc_core.results import NetworkMatch, PredictionResult, RecordPrediction
@@ -59,6 +59,32 @@ def _reference_sequences(atlas, data_dir: Path) -> tuple[list[str], list[str], s
         except DataMissingError:
             pass
     return [], [], ""
+
+
+def _labelled_mask(names: list[str], atlas, data_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the known network miRNAs ``names`` carry localization labels, and their labels (n, 7), from the
+    atlas, else from the shared data."""
+    if not names:
+        return np.zeros(0, dtype=bool), np.zeros((0, len(COMPARTMENTS)), dtype=bool)
+    if atlas is None:
+        from mirloc_core.io.data import load_network
+
+        atlas = load_network(data_dir)
+    index = {n: i for i, n in enumerate(atlas.names)}
+    rows = [index[n] for n in names]
+    return np.asarray(atlas.labelled, bool)[rows], np.asarray(atlas.labels, bool)[rows]
+
+
+def evidence_level(in_domain: bool | None, known: str, labelled_similarity: float) -> str:
+    """What a prediction can rest on (see :data:`mirloc_core.config.EVIDENCE_LEVELS`): ``out_of_domain`` when the
+    sequence is not miRNA-like, ``known`` when it is a labelled network miRNA, ``near_known`` when a labelled one is
+    at least :data:`~mirloc_core.config.NEAR_KNOWN_SIMILARITY` similar, else ``novel``. ``in_domain`` None (miRBase
+    not available to decide) counts as miRNA-like."""
+    if in_domain is False:
+        return "out_of_domain"
+    if known:
+        return "known"
+    return "near_known" if labelled_similarity >= NEAR_KNOWN_SIMILARITY else "novel"
 
 
 def known_relation(similarity: np.ndarray, contained: np.ndarray, query_length: int, ref_lengths,
@@ -105,6 +131,8 @@ class Predictor:
         self.atlas_notice = atlas_notice
         self.weights_root = weights_root if weights_root is not None else self.settings.weights_dir
         self.ref_names, self.ref_sequences, self.ref_source = _reference_sequences(atlas, self.settings.data_dir)
+        self._ref_labelled, self._ref_labels = _labelled_mask(self.ref_names, atlas, self.settings.data_dir)
+        self._ref_index = {name: j for j, name in enumerate(self.ref_names)}
         self._atlas_index = {name: i for i, name in enumerate(atlas.names)} if atlas is not None else {}
         self.knn_reference = None
         self.conservation = None
@@ -149,8 +177,12 @@ class Predictor:
         conservation head, about 1 s from the disk cache); returns ``self``. The app calls it at start-up."""
         from mirloc_core.features import conservation
 
+        from mirloc_core.features import domain
+
         if self.conservation is not None and conservation.available(self.settings.data_dir):
             conservation.indexes(self.settings.data_dir)
+        if domain.available(self.settings.data_dir):
+            domain.reference(self.settings.data_dir)
         return self
 
     def _blend_conservation(self, sequences: list[str],
@@ -197,7 +229,7 @@ class Predictor:
     # ------------------------------------------------------------------ prediction
 
     def _lookup(self, sequences: list[str], top: int = 5, progress=None, nearest: bool = True,
-                knn: bool = True) -> tuple[dict, dict, dict]:
+                knn: bool = True) -> tuple[dict, dict, dict, dict]:
         """One SW pass of the distinct ``sequences`` against the known network miRNAs and the kNN reference.
 
         Each distinct reference sequence is aligned once per query and its scores serve both sets.
@@ -220,15 +252,19 @@ class Predictor:
             Sequence → the known network miRNA it corresponds to, or None (see :func:`known_relation`).
         transfer : dict
             Sequence → its kNN-SW transfer row (see :func:`mirloc_core.features.alignment.knn_transfer`).
+        labelled : dict
+            Sequence → ``(name, closeness)`` of its closest *labelled* network miRNA (``("", 0.0)`` if none):
+            the larger of the normalised similarity and, when both are at least :data:`MIN_CONTAINED_LENGTH` long,
+            the share of the shorter sequence's self-score reached (a variant of a mature inside its precursor).
         """
         from mirloc_core.features.alignment import self_scores, sw_scores
         from mirloc_core.features.alignment import knn_transfer
 
         nearest = nearest and bool(self.ref_sequences)
         knn = knn and self.knn_reference is not None
-        frames, known, transfer = {}, {}, {}
+        frames, known, transfer, labelled = {}, {}, {}, {}
         if not (nearest or knn):
-            return frames, known, transfer
+            return frames, known, transfer, labelled
         unique = sorted(set(sequences))
         names = np.array(self.ref_names)
         for start in range(0, len(unique), 256):
@@ -248,9 +284,20 @@ class Predictor:
                     order = np.lexsort((np.arange(len(names)), -sims[row]))[:top]
                     frames[seq] = pd.DataFrame({"name": names[order], "similarity": sims[row, order]})
                     known[seq] = known_relation(sims[row], contained[row], len(seq), self._ref_lengths, names)
+                    closeness = np.where(np.minimum(self._ref_lengths, len(seq)) >= MIN_CONTAINED_LENGTH,
+                                         np.maximum(sims[row], contained[row]), sims[row])
+                    labelled[seq] = self._best_labelled(closeness, names)
                 if progress is not None:
                     progress(len(chunk))
-        return frames, known, transfer
+        return frames, known, transfer, labelled
+
+    def _best_labelled(self, similarity: np.ndarray, names: np.ndarray) -> tuple[str, float]:
+        """The most similar labelled network miRNA (ties: network order) and its similarity."""
+        if not self._ref_labelled.any():
+            return "", 0.0
+        masked = np.where(self._ref_labelled, similarity, -1.0)
+        best = int(np.lexsort((np.arange(len(masked)), -masked))[0])
+        return str(names[best]), float(similarity[best])
 
     def _blend_knn(self, sequences: list[str], neural: np.ndarray, transfer: dict | None = None) -> np.ndarray:
         """Seven-compartment probabilities: (1 - w) · neural + w · kNN-SW transfer from the training miRNAs.
@@ -266,7 +313,7 @@ class Predictor:
     def _nearest(self, sequences: list[str], top: int = 5, progress=None) -> tuple[list[pd.DataFrame], list]:
         """Top-``top`` known network miRNAs by normalised SW similarity (ties: network order), and per
         sequence the known network miRNA it corresponds to, if any (see :func:`known_relation`)."""
-        frames, known, _ = self._lookup(sequences, top, progress, knn=False)
+        frames, known, _, _ = self._lookup(sequences, top, progress, knn=False)
         return self._per_record(sequences, frames, known)
 
     def _per_record(self, sequences: list[str], frames: dict, known: dict) -> tuple[list[pd.DataFrame], list]:
@@ -310,29 +357,25 @@ class Predictor:
         binary = self.binary.predict(seqs, batch_size=batch_size, progress=tick, lm_cache=cache)
         seven = self.sevencomp.predict(seqs, batch_size=batch_size, progress=tick, lm_cache=cache)
         del cache
-        frames, known_by_seq, transfer = self._lookup(seqs, progress=tick)  # one SW pass for both uses
+        frames, known_by_seq, transfer, labelled = self._lookup(seqs, progress=tick)  # one SW pass for all uses
         if self.knn_reference is not None:
             seven.probabilities = self._blend_knn(seqs, seven.probabilities, transfer)
         seven.probabilities, conservation_weight, counts = self._blend_conservation(seqs, seven.probabilities)
+        domains = self._domain(seqs)
         if bar is not None:
             bar.close()
-        sequence_source = "sequence model"
-        if self.conservation is not None and conservation_weight == 0.0:
-            sequence_source = "sequence model (without conservation)"
-            notices.append("miRBase 22 is not in the data directory, so the conservation features are off: the "
-                           "seven-compartment probabilities from sequence are less accurate (see the model card)")
-        lookup = not sequence_only
-        if lookup and self.atlas is None:
-            notices.append(self.atlas_notice or "network weights not found: sequence model only")
-        if not self.ref_sequences:
-            notices.append("no known miRNAs available (no network atlas and no shared data): "
-                           "nearest known miRNAs are not reported")
+        notices += self._notices(conservation_weight, sequence_only, domains)
+        sequence_source = ("sequence model (without conservation)" if self.conservation is not None
+                           and conservation_weight == 0.0 else "sequence model")
         nearest_frames, known_hits = self._per_record(seqs, frames, known_by_seq)
         predictions = []
         for i, rec in enumerate(records):
             hit = known_hits[i]
-            match = self._network_match(hit) if lookup else None
+            match = self._network_match(hit) if not sequence_only else None
             sequence_probs = seven.probabilities[i].astype(np.float64)
+            known_labelled = hit is not None and self._is_labelled(hit[0])
+            near = labelled.get(rec.sequence, ("", 0.0))
+            domain = domains[i] if domains is not None else None
             predictions.append(RecordPrediction(
                 record=rec, p_intracellular=float(np.float64(binary.probabilities[i, 0])),
                 probabilities=match.probabilities if match is not None else sequence_probs,
@@ -342,8 +385,61 @@ class Predictor:
                 attention_7comp=seven.attention[i], network=match, known_mirna=hit[0] if hit is not None else "",
                 nearest=nearest_frames[i],
                 conservation=int(counts["species"][i]) if counts else None,
-                paralogs=int(counts["paralogs"][i]) if counts else None))
-        return PredictionResult(predictions, self._provenance(lookup, conservation_weight), notices)
+                paralogs=int(counts["paralogs"][i]) if counts else None,
+                evidence=evidence_level(domain.in_domain if domain is not None else None,
+                                        hit[0] if known_labelled else "", near[1]),
+                domain=domain, nearest_labelled=(*near, self.known_labels(near[0])),
+                base_rates=self.base_rates["network" if match is not None else "sequence"]))
+        return PredictionResult(predictions, self._provenance(not sequence_only, conservation_weight), notices)
+
+    def _notices(self, conservation_weight: float, sequence_only: bool, domains) -> list[str]:
+        notices = []
+        if self.conservation is not None and conservation_weight == 0.0:
+            notices.append("miRBase 22 is not in the data directory, so the conservation features are off: the "
+                           "seven-compartment probabilities from sequence are less accurate (see the model card)")
+        if domains is None:
+            notices.append("miRBase 22 is not in the data directory, so whether a sequence is miRNA-like cannot be "
+                           "checked: no sequence is flagged out of domain")
+        if not sequence_only and self.atlas is None:
+            notices.append(self.atlas_notice or "network weights not found: sequence model only")
+        if not self.ref_sequences:
+            notices.append("no known miRNAs available (no network atlas and no shared data): "
+                           "nearest known miRNAs are not reported")
+        return notices
+
+    def _domain(self, seqs: list[str]):
+        """Per sequence, how miRNA-like it is (:mod:`mirloc_core.features.domain`); None without miRBase."""
+        from mirloc_core.features import domain
+
+        if not domain.available(self.settings.data_dir):
+            return None
+        unique = sorted(set(seqs))
+        scores = dict(zip(unique, domain.domain_scores(unique, domain.reference(self.settings.data_dir))))
+        return [scores[s] for s in seqs]
+
+    def _is_labelled(self, name: str) -> bool:
+        j = self._ref_index.get(name)
+        return j is not None and bool(self._ref_labelled[j])
+
+    def known_labels(self, name: str) -> list[str]:
+        """The compartments a labelled network miRNA is known in (empty when unlabelled or unknown)."""
+        j = self._ref_index.get(name)
+        if j is None or not self._ref_labelled[j]:
+            return []
+        return [c for c, v in zip(COMPARTMENTS, self._ref_labels[j]) if v]
+
+    @property
+    def base_rates(self) -> dict:
+        """Training prevalence of each compartment, per model: ``"network"`` (the labelled network miRNAs) and
+        ``"sequence"`` (the seven-compartment sequence model's training labels); arrays of 7 (NaN if unknown)."""
+        if getattr(self, "_base_rates", None) is None:
+            unknown = np.full(7, np.nan)
+            network = (np.asarray(self.atlas.labels, float)[np.asarray(self.atlas.labelled, bool)].mean(0)
+                       if self.atlas is not None else unknown)
+            sequence = (np.asarray(self.knn_reference[1], float).mean(0) if self.knn_reference is not None
+                        else unknown)
+            self._base_rates = {"network": network, "sequence": sequence}
+        return self._base_rates
 
     def _progress_bar(self, seqs: list[str]):
         from tqdm import tqdm

@@ -18,7 +18,7 @@ from mirloc_core.config import CALL_THRESHOLD, COMPARTMENT_KEYS, COMPARTMENTS
 
 CSV_COLUMNS = ["id", "sequence", "length", "p_extracellular", "p_intracellular", "call", "p_cytoplasm",
                "p_exosome", "p_nucleolus", "p_nucleus", "p_extracellular_vesicle", "p_microvesicle",
-               "p_mitochondrion", "source", "known_mirna", "nearest_known_mirna", "nearest_similarity"]
+               "p_mitochondrion", "source", "known_mirna", "nearest_known_mirna", "nearest_similarity", "evidence"]
 PROB_COLUMNS = [f"p_{key}" for key in COMPARTMENT_KEYS]
 _INJECTION_PREFIXES = ("=", "+", "-", "@")
 
@@ -66,6 +66,15 @@ class RecordPrediction:
         Top known network miRNAs by normalised SW similarity (``name``, ``similarity``).
     conservation, paralogs : int or None
         Other species / other human loci sharing a 20-nt stretch (None when the conservation head was off).
+    evidence : str
+        What the prediction rests on, one of :data:`~mirloc_core.config.EVIDENCE_LEVELS`.
+    domain : DomainScore or None
+        How miRNA-like the sequence is (:mod:`mirloc_core.features.domain`; None when miRBase is not available).
+    nearest_labelled : tuple
+        ``(name, closeness, known compartments)`` of the closest labelled network miRNA.
+    base_rates : ndarray (7,)
+        The training prevalence of each compartment for the model that produced ``probabilities``: a bar is
+        informative only by how far it stands from its base rate.
     """
 
     record: object
@@ -80,6 +89,15 @@ class RecordPrediction:
     nearest: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["name", "similarity"]))
     conservation: int | None = None
     paralogs: int | None = None
+    evidence: str = "novel"
+    domain: object = None
+    nearest_labelled: tuple = ("", 0.0, [])
+    base_rates: np.ndarray = field(default_factory=lambda: np.full(len(COMPARTMENTS), np.nan))
+
+    @property
+    def out_of_domain(self) -> bool:
+        """Not miRNA-like: the probabilities carry no information about this sequence."""
+        return self.evidence == "out_of_domain"
 
     @property
     def id(self) -> str:
@@ -119,7 +137,7 @@ class RecordPrediction:
         near_name, near_sim = self.nearest_known
         return [self.id, self.sequence, len(self.sequence), self.p_extracellular, self.p_intracellular, self.call,
                 *np.asarray(self.probabilities, dtype=np.float64), self.source, self.known_mirna, near_name,
-                near_sim]
+                near_sim, self.evidence]
 
 
 @dataclass

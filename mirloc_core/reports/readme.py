@@ -69,6 +69,21 @@ def sequence_lines(sequence: dict) -> list[str]:
     ]
 
 
+def domain_lines(results_dir: Path) -> list[str]:
+    """The applicability domain: how often junk is flagged and real variants kept (sets not used to calibrate)."""
+    path = results_dir / "domain.json"
+    if not path.is_file():
+        return []
+    check = json.loads(path.read_text())["check"]
+    shuffled = check["sets"]["shuffled_mature"]
+    return [f"- **Out of domain** (every prediction carries an evidence level: known, near_known, novel, "
+            f"out_of_domain): {check['flagged_share']:.1%} of random and dinucleotide-shuffled sequences are flagged "
+            f"not miRNA-like (shuffled matures, the hardest set: {1 - shuffled['in_domain']:.1%}), and "
+            f"{check['kept_share']:.1%} of real human miRNAs with 1–2 substitutions outside the seed are kept "
+            "(sets drawn with a seed not used to set the thresholds). A miRNA of a family absent from miRBase 22 is "
+            "flagged too: the models have nothing to say about it either."]
+
+
 def speed_lines(summary: dict) -> list[str]:
     return [f"- **Speed** (2 CPU cores, no GPU): ten sequences in {summary['predict10_seconds']} s; all 48,885 "
             f"miRBase 22 matures in {summary['mirbase_batch_seconds']} s; the network pipeline from raw matrices "
@@ -77,8 +92,10 @@ def speed_lines(summary: dict) -> list[str]:
 
 def render(results_dir: Path | None = None) -> str:
     """The README block (between the markers), from the JSON in ``results_dir``."""
-    network, sequence, summary = _load(Path(results_dir or config.results_dir()))
-    lines = [START, *network_lines(network), *sequence_lines(sequence), *speed_lines(summary), END]
+    results_dir = Path(results_dir or config.results_dir())
+    network, sequence, summary = _load(results_dir)
+    lines = [START, *network_lines(network), *sequence_lines(sequence), *domain_lines(results_dir),
+             *speed_lines(summary), END]
     return "\n".join(lines)
 
 
