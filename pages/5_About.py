@@ -7,9 +7,30 @@ import streamlit as st
 
 import app_support as ui
 from mirloc_core import explore, pretrained
+from mirloc_core.reports import readme
 
 ui.page_setup("About")
 st.title("About mirloc — model card")
+
+st.header("How good is it, honestly")
+st.caption("Rendered from `benchmarks/results/*.json` at page load, the same lines as the README.")
+st.markdown("\n".join(readme.result_lines(ui.settings().results_dir)))
+st.markdown(
+    """
+**What to read from each result.**
+* **Evidence level first.** *known*: a labelled network miRNA (its known compartments are shown beside the network
+  model's out-of-fold bars); *near known*: close to a labelled miRNA (named, with its labels); *novel*: miRNA-like
+  but far from every labelled miRNA, so the bars are weak hypotheses; *out of domain*: not miRNA-like (random,
+  shuffled, another RNA class) — no prediction is shown.
+* **Each bar against its base rate.** The black tick on a bar is how often that compartment is labelled among the
+  training miRNAs (exosome and microvesicle: almost all of them). A bar well above its tick is a lead; a bar at its
+  tick says nothing about this sequence.
+* **The extracellular / intracellular call is mostly "mature or precursor".**
+"""
+)
+binary = ui.binary_call_context()
+if binary:
+    st.markdown(binary["sentence"])
 
 st.markdown(
     """

@@ -339,3 +339,24 @@ def test_identical_submissions_are_not_recomputed(monkeypatch):
     at.toggle(key="sequence_only").set_value(True).run()
     at = at.button(key="predict").click().run()  # another mode is another computation
     assert calls == [1, 1]
+
+
+def test_about_page_leads_with_the_honest_figures():
+    from mirloc_core.reports import readme
+
+    at = _app("pages/5_About.py").run()
+    assert not at.exception
+    assert at.header[0].value == "How good is it, honestly"
+    text = _texts(at.markdown)
+    first_line = readme.result_lines()[0].replace("\\", "")
+    assert first_line[:80] in text  # the rendered JSON figures, not typed text
+    assert "base rate" in text and "out of domain" in text and "always answering" in text
+
+
+def test_out_of_domain_input_gets_no_call():
+    at = _predict(_app().run(), ">junk\nACACACACACGUGUGUGUGUACACACACAC\n")
+    assert not at.exception
+    errors = _texts(at.error)
+    assert "Not miRNA-like: no prediction" in errors
+    assert "Call:" not in _texts(at.markdown)  # no call shown as if it were one
+    assert _frame(at, "evidence")["evidence"].tolist() == ["out_of_domain"]

@@ -90,13 +90,16 @@ def speed_lines(summary: dict) -> list[str]:
             f"to 10-fold CV in {summary['network_pipeline_seconds']} s from an empty cache."]
 
 
-def render(results_dir: Path | None = None) -> str:
-    """The README block (between the markers), from the JSON in ``results_dir``."""
+def result_lines(results_dir: Path | None = None) -> list[str]:
+    """The honest summary, one Markdown bullet per model (the README and the About page show the same lines)."""
     results_dir = Path(results_dir or config.results_dir())
     network, sequence, summary = _load(results_dir)
-    lines = [START, *network_lines(network), *sequence_lines(sequence), *domain_lines(results_dir),
-             *speed_lines(summary), END]
-    return "\n".join(lines)
+    return [*network_lines(network), *sequence_lines(sequence), *domain_lines(results_dir), *speed_lines(summary)]
+
+
+def render(results_dir: Path | None = None) -> str:
+    """The README block (between the markers), from the JSON in ``results_dir``."""
+    return "\n".join([START, *result_lines(results_dir), END])
 
 
 def update_readme(readme: Path | None = None, results_dir: Path | None = None) -> bool:
