@@ -75,6 +75,20 @@ def _labelled_mask(names: list[str], atlas, data_dir: Path) -> tuple[np.ndarray,
     return np.asarray(atlas.labelled, bool)[rows], np.asarray(atlas.labels, bool)[rows]
 
 
+def _specific_names(names: list[str], atlas, data_dir: Path) -> np.ndarray:
+    """Which known network miRNAs are specific entries (a miRBase hairpin or mature) rather than family nodes."""
+    if not names:
+        return np.zeros(0, dtype=bool)
+    if atlas is not None:
+        source = dict(zip(atlas.names, atlas.mapping_source))
+    else:
+        from mirloc_core.io.data import map_names_to_sequences
+
+        frame = map_names_to_sequences(data_dir)
+        source = dict(zip(frame["name"], frame["source"]))
+    return np.array([source.get(n) != "family" for n in names], dtype=bool)
+
+
 def evidence_level(in_domain: bool | None, known: str, labelled_similarity: float) -> str:
     """What a prediction can rest on (see :data:`mirloc_core.config.EVIDENCE_LEVELS`): ``out_of_domain`` when the
     sequence is not miRNA-like, ``known`` when it is a labelled network miRNA, ``near_known`` when a labelled one is
@@ -88,7 +102,7 @@ def evidence_level(in_domain: bool | None, known: str, labelled_similarity: floa
 
 
 def known_relation(similarity: np.ndarray, contained: np.ndarray, query_length: int, ref_lengths,
-                   names) -> tuple[str, float, str] | None:
+                   names, preference=None) -> tuple[str, float, str] | None:
     """Which known network miRNA a query *is*, if any.
 
     1. ``near-identical``: normalised SW similarity (Eq. 1) ≥ :data:`NETWORK_MATCH_SIMILARITY` — the most
@@ -97,9 +111,13 @@ def known_relation(similarity: np.ndarray, contained: np.ndarray, query_length: 
        shorter being at least :data:`MIN_CONTAINED_LENGTH` nt (a mature miRNA and its precursor hairpin, e.g.
        hsa-miR-21-5p and the network's hsa-mir-21) — among those, the most similar by Eq. 1.
 
-    Returns ``(name, similarity, relation)`` or None.
+    Among equally similar miRNAs, ``preference`` (higher first; e.g. labelled and specific names before an
+    unlabelled family node with the same sequence, such as hsa-let-7a-1 before hsa-let-7) breaks the tie, then
+    network order. Returns ``(name, similarity, relation)`` or None.
     """
-    best = int(np.lexsort((np.arange(len(similarity)), -similarity))[0])
+    preference = np.zeros(len(similarity)) if preference is None else np.asarray(preference, float)
+    rounded = np.round(similarity, 9)
+    best = int(np.lexsort((np.arange(len(similarity)), -preference, -rounded))[0])
     if similarity[best] >= NETWORK_MATCH_SIMILARITY:
         return str(names[best]), float(similarity[best]), "near-identical"
     ref_lengths = np.asarray(ref_lengths)
@@ -107,9 +125,21 @@ def known_relation(similarity: np.ndarray, contained: np.ndarray, query_length: 
     if not ok.any():
         return None
     candidates = np.flatnonzero(ok)
-    j = int(candidates[np.lexsort((candidates, -similarity[candidates]))[0]])
+    j = int(candidates[np.lexsort((candidates, -preference[candidates], -rounded[candidates]))[0]])
     relation = "contained in" if query_length < ref_lengths[j] else "contains"
     return str(names[j]), float(similarity[j]), relation
+
+
+def nearest_with_match_first(names: np.ndarray, similarity: np.ndarray, known: tuple | None,
+                             top: int = 5) -> pd.DataFrame:
+    """The ``top`` most similar known miRNAs (ties: network order), with the matched known miRNA first when there
+    is one (a mature matched to its precursor is less similar by Eq. 1 than some unrelated hairpin may be)."""
+    order = list(np.lexsort((np.arange(len(names)), -similarity)))
+    if known is not None:
+        j = int(np.flatnonzero(names == known[0])[0])
+        order = [j] + [i for i in order if i != j]
+    order = order[:top]
+    return pd.DataFrame({"name": names[order], "similarity": similarity[order]})
 
 
 class Predictor:
@@ -133,6 +163,9 @@ class Predictor:
         self.ref_names, self.ref_sequences, self.ref_source = _reference_sequences(atlas, self.settings.data_dir)
         self._ref_labelled, self._ref_labels = _labelled_mask(self.ref_names, atlas, self.settings.data_dir)
         self._ref_index = {name: j for j, name in enumerate(self.ref_names)}
+        specific = _specific_names(self.ref_names, atlas, self.settings.data_dir)
+        self._ref_preference = 2.0 * self._ref_labelled + specific
+        """Tie-breaking among equally similar known miRNAs: labelled first, then specific names (not a family)."""
         self._atlas_index = {name: i for i, name in enumerate(atlas.names)} if atlas is not None else {}
         self.knn_reference = None
         self.conservation = None
@@ -281,9 +314,13 @@ class Predictor:
                 sims = np.clip(ref_raw / np.sqrt(np.outer(query_self, self._ref_self)), 0.0, 1.0)
                 contained = ref_raw / np.minimum(query_self[:, None], self._ref_self[None, :])
                 for row, seq in enumerate(chunk):
-                    order = np.lexsort((np.arange(len(names)), -sims[row]))[:top]
-                    frames[seq] = pd.DataFrame({"name": names[order], "similarity": sims[row, order]})
-                    known[seq] = known_relation(sims[row], contained[row], len(seq), self._ref_lengths, names)
+                    hit = known_relation(sims[row], contained[row], len(seq), self._ref_lengths, names,
+                                         self._ref_preference)
+                    if hit is not None:  # other network names with exactly this similarity (e.g. a family node)
+                        ties = names[np.round(sims[row], 9) == round(hit[1], 9)]
+                        hit = (*hit, [str(n) for n in ties if n != hit[0]])
+                    known[seq] = hit
+                    frames[seq] = nearest_with_match_first(names, sims[row], known[seq], top)
                     closeness = np.where(np.minimum(self._ref_lengths, len(seq)) >= MIN_CONTAINED_LENGTH,
                                          np.maximum(sims[row], contained[row]), sims[row])
                     labelled[seq] = self._best_labelled(closeness, names)
@@ -457,7 +494,7 @@ class Predictor:
             return None
         labelled = bool(self.atlas.labelled[j])
         return NetworkMatch(
-            name=hit[0], similarity=hit[1], relation=hit[2],
+            name=hit[0], similarity=hit[1], relation=hit[2], also_matches=list(hit[3]) if len(hit) > 3 else [],
             probabilities=np.asarray(self.atlas.probabilities[j], dtype=np.float64),
             out_of_fold=bool(self.atlas.out_of_fold[j]),
             labels=np.asarray(self.atlas.labels[j]) if labelled else None,

@@ -36,7 +36,10 @@ class NetworkMatch:
     relation: str = "near-identical"
     """``near-identical`` (normalised SW ≥ 0.95), or ``contained in`` / ``contains`` when one sequence lies
     inside the other (e.g. a mature miRNA inside the network's precursor hairpin); see
-    :func:`mirloc_core.features.alignment.known_relation`."""
+    :func:`mirloc_core.predict.known_relation`."""
+    also_matches: list = field(default_factory=list)
+    """Other network names exactly as similar (e.g. the family node hsa-let-7 shares hsa-let-7a-1's sequence); the
+    match is the most specific labelled one among them."""
 
 
 @dataclass

@@ -307,3 +307,24 @@ def test_a_result_is_one_record_per_sequence(predictor, ten):
     assert one.to_row() == result.table.iloc[1].tolist()
     assert len(one.attention) == len(one.attention_7comp) == len(one.sequence)
     assert one.call == ("intracellular" if one.p_intracellular >= 0.5 else "extracellular")
+
+
+def test_the_matched_known_miRNA_comes_first_wherever_nearest_is_shown(predictor, shared_data):
+    from mirloc_core.io import data
+
+    mature = data.load_mirbase("mature", "hsa")["hsa-miR-122-5p"]
+    result = predictor.predict([SequenceRecord("m122", "", mature)])
+    one = result["m122"]
+    assert one.known_mirna == "hsa-mir-122" and one.network.relation == "contained in"
+    assert one.nearest["name"].iloc[0] == "hsa-mir-122"  # although hsa-mir-514a is more similar by Eq. 1
+    assert result.table.loc[0, "nearest_known_mirna"] == "hsa-mir-122"
+    assert one.nearest["name"].tolist().count("hsa-mir-122") == 1 and len(one.nearest) == 5
+
+
+def test_a_precursor_copy_maps_to_its_own_labelled_node_not_the_family(predictor, shared_data):
+    from mirloc_core.io import data
+
+    hairpin = data.load_mirbase("hairpin", "hsa")["hsa-let-7a-1"]  # also the sequence of the family node hsa-let-7
+    match = predictor.predict([SequenceRecord("h", "", hairpin)])["h"].network
+    assert match.name == "hsa-let-7a-1" and match.labels is not None and match.labels.any()
+    assert "hsa-let-7" in match.also_matches and match.relation == "near-identical"
