@@ -67,6 +67,19 @@ def _render_out_of_domain(prediction, position: int) -> None:
                         key=f"bars_{position}", config={"displayModeBar": False})
 
 
+def _render_attention(prediction, position: int) -> None:
+    """The binary model's attention over the nucleotides, known-motif hits marked, with links to the other pages."""
+    st.markdown("**Attention over the nucleotides** (binary model; 1 = uniform)")
+    st.plotly_chart(plot.attention_track(prediction.sequence, prediction.attention,
+                                         ui.known_motif_hits(prediction.sequence)),
+                    key=f"attention_{position}", config={"displayModeBar": False})
+    left, right = st.columns(2)
+    left.page_link("pages/1_Motifs.py", label="Motifs of this sequence", icon=":material/text_fields:",
+                   query_params={ui.SEQUENCE_PARAM: prediction.id})
+    right.page_link("pages/4_Structure.py", label="Its structure", icon=":material/view_in_ar:",
+                    query_params={ui.SEQUENCE_PARAM: prediction.id})
+
+
 def _render_evidence(prediction) -> None:
     label, color, text = EVIDENCE_TEXT[prediction.evidence]
     st.badge(label, icon=":material/fact_check:", color=color)
@@ -96,6 +109,7 @@ def _render_record(prediction, position: int, binary_context: dict | None) -> No
                             key=f"bars_{position}", config={"displayModeBar": False})
             st.caption("Black ticks: the base rate of each compartment among the training miRNAs: a bar says "
                        "something only by how far it stands from its tick.")
+            _render_attention(prediction, position)
         with right:
             _render_evidence(prediction)
             st.markdown(f"**Call:** {ui.md_escape(prediction.call)} (p = {prediction.call_probability:.2f})",

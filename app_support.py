@@ -25,6 +25,8 @@ from mirloc_core.config import COMPARTMENT_KEYS, DataMissingError
 # page's inputs are then on screen (interactive) before those heavy imports and the model loading run.
 
 APP_TITLE = "mirloc"
+SEQUENCE_PARAM = "sequence"
+"""Query parameter that opens the Motifs or Structure page on a sequence of this session's result (by id)."""
 RESULT_KEY = "mirloc_result"
 ROUTER_KEY = "_mirloc_router"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'])")
@@ -172,6 +174,17 @@ def binary_call_context() -> dict | None:
     return _binary_call_context(str(settings().results_dir))
 
 
+@st.cache_data(show_spinner=False, max_entries=512)
+def known_motif_hits(sequence: str):
+    """Known localization and RNA-binding-protein motif hits on ``sequence`` (empty without the motif data)."""
+    from mirloc_core import motifs
+
+    try:
+        return motifs.scan_known_motifs(sequence)
+    except (DataMissingError, OSError):
+        return None
+
+
 def data_missing_message() -> str:
     return (f"The shared network data were not found at {settings().data_dir}. Sequence prediction works "
             "without them; the network pages need them (set MIRLOC_DATA, or MIRLOC_DATA_REPO for a "
@@ -230,6 +243,9 @@ def choose_sequence(key: str):
 
     result = submitted_result()
     options = [r.id for r in result.records] if result is not None else []
+    wanted = st.query_params.get(SEQUENCE_PARAM)
+    if wanted in options and f"{key}_choice" not in st.session_state:
+        st.session_state[f"{key}_choice"] = wanted  # opened from a result card's link
     example = [r for r in read_submission(example_fasta()) if r.id == "hsa-miR-29b-3p"][0]
     other = "Enter a sequence…"
     example_label = f"Example: {example.id}"

@@ -85,9 +85,11 @@ def launch_browser(playwright):
 BARS_READY_JS = """([ids]) => {
   const heads = Array.from(document.querySelectorAll('[data-testid="stMain"] h4')).map(h => h.innerText.trim());
   if (heads.length !== ids.length || !ids.every((id, i) => heads[i].startsWith(id))) return false;
-  const plots = document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot');
-  if (plots.length !== ids.length) return false;
-  return Array.from(plots).every(p => p.querySelectorAll('.barlayer .point path').length === 7);
+  const all = Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot'));
+  const plots = all.filter(p => p.querySelector('.barlayer'));
+  const tracks = all.filter(p => p.querySelector('.heatmaplayer'));
+  if (plots.length !== ids.length || tracks.length !== ids.length) return false;
+  return plots.every(p => p.querySelectorAll('.barlayer .point path').length === 7);
 }"""
 """True when the result cards show exactly ``ids`` (in order), each with a drawn 7-bar chart."""
 

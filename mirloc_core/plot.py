@@ -176,6 +176,40 @@ def neighbour_graph(hood, atlas):
     return fig
 
 
+def attention_track(sequence: str, attention, hits=None, height: int = 110) -> dict:
+    """A compact per-nucleotide attention track: the sequence as letters, each cell coloured by attention relative
+    to uniform (1 = every position weighted alike), known-motif hits marked by a bar above (a plotly figure dict).
+
+    Parameters
+    ----------
+    sequence : str
+    attention : array-like (len,), sums to 1
+    hits : DataFrame, optional
+        Known-motif hits with 1-based ``start``, ``end`` and ``motif_name`` (:func:`mirloc_core.motifs.scan_known_motifs`).
+    """
+    relative = np.asarray(attention, dtype=float) * len(sequence)
+    positions = list(range(1, len(sequence) + 1))
+    top = float(max(2.0, relative.max()))
+    data = [{"type": "heatmap", "x": positions, "y": [0], "z": [relative.tolist()], "zmin": 0.0, "zmax": top,
+             "colorscale": [[0.0, "#ffffff"], [1.0 / top, "#fde7e9"], [1.0, "#c5221f"]],
+             "colorbar": {"title": {"text": "× uniform"}, "thickness": 10, "len": 1.0},
+             "text": [list(sequence)], "texttemplate": "%{text}", "textfont": {"size": 11},
+             "hovertemplate": "position %{x}: %{text}, attention %{z:.2f} × uniform<extra></extra>",
+             "xgap": 1}]
+    shapes = []
+    for hit in ([] if hits is None else hits.itertuples(index=False)):
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": hit.start - 0.5, "x1": hit.end + 0.5,
+                       "y0": 1.02, "y1": 1.12, "fillcolor": "#f9ab00", "line": {"width": 0}})
+    if hits is not None and len(hits):
+        data.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": "known-motif hit",
+                     "marker": {"symbol": "square", "color": "#f9ab00", "size": 10}})
+    layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 22, "b": 20}, "plot_bgcolor": "white",
+              "xaxis": {"showgrid": False, "tickmode": "array", "tickvals": [1, *range(5, len(sequence) + 1, 5)]},
+              "yaxis": {"visible": False}, "shapes": shapes, "showlegend": bool(hits is not None and len(hits)),
+              "legend": {"orientation": "h", "y": 1.4, "x": 0}}
+    return {"data": data, "layout": layout}
+
+
 def probability_figure(probabilities, markers: dict | None = None, height: int = 300,
                        bar_label: str = "prediction", base_rates=None) -> dict:
     """Bar chart of the seven compartment probabilities with the call threshold marked (a plotly figure dict).

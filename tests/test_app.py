@@ -27,6 +27,16 @@ def _charts(at: AppTest) -> list:
     return [e for e in at.get("plotly_chart")]
 
 
+def _bars(at: AppTest) -> list:
+    """The probability bar charts of the Predict page (one per shown prediction)."""
+    return [e for e in at.get("plotly_chart") if str(getattr(e, "key", "")).startswith("bars_")]
+
+
+def _tracks(at: AppTest) -> list:
+    """The attention tracks of the result cards."""
+    return [e for e in at.get("plotly_chart") if str(getattr(e, "key", "")).startswith("attention_")]
+
+
 def _texts(elements) -> str:
     """The elements' text with Markdown escapes removed (user text is backslash-escaped by the app)."""
     return "\n".join(str(e.value) for e in elements).replace("\\", "")
@@ -76,7 +86,7 @@ def test_example_predicts_one_chart_per_sequence():
     assert at.text_area(key="fasta_input").value == example_fasta()
     at.button(key="predict").click().run()
     assert not at.exception and not at.error
-    assert len(_charts(at)) == 4
+    assert len(_bars(at)) == 4
     headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert [h.replace("\\", "") for h in headings] == ["#### hsa-miR-21-5p", "#### hsa-miR-122-5p",
                                                       "#### hsa-miR-29b-3p", "#### hsa-mir-21"]
@@ -114,7 +124,7 @@ def test_eleven_sequences_are_refused_not_truncated():
     assert "11 records" in errors and "at most 10" in errors
     assert not _charts(at)
     at = _predict(at, _fasta(10))
-    assert not at.error and len(_charts(at)) == 10
+    assert not at.error and len(_bars(at)) == 10
 
 
 def test_bad_characters_name_every_bad_record():
@@ -136,7 +146,7 @@ def test_file_upload_is_used_instead_of_the_text_box():
     assert not at.exception and not at.error
     assert "mine.fasta" in _texts(at.caption).replace("\\", "")
     assert list(_frame(at, "id", "call", "p_cytoplasm")["id"]) == ["up1", "up2"]
-    assert len(_charts(at)) == 2
+    assert len(_bars(at)) == 2
 
 
 def test_uploaded_binary_file_is_refused():
@@ -191,7 +201,7 @@ def test_degraded_mode_without_shared_data(tmp_path, monkeypatch):
     at.button(key="load_example").click().run()
     assert at.text_area(key="fasta_input").value.count(">") == 4  # the bundled example
     at.button(key="predict").click().run()
-    assert not at.exception and not at.error and len(_charts(at)) == 4
+    assert not at.exception and not at.error and len(_bars(at)) == 4
     assert "degraded" in _texts(at.sidebar.caption)
     assert "conservation features are off" in _texts(at.info)
     assert not any("**Conservation:**" in m.value for m in at.markdown)
@@ -360,3 +370,13 @@ def test_out_of_domain_input_gets_no_call():
     assert "Not miRNA-like: no prediction" in errors
     assert "Call:" not in _texts(at.markdown)  # no call shown as if it were one
     assert _frame(at, "evidence")["evidence"].tolist() == ["out_of_domain"]
+
+
+def test_every_result_card_has_its_attention_track_and_links():
+    at = _predict(_app().run(), example_fasta())
+    assert not at.exception and len(_tracks(at)) == len(_bars(at)) == 4
+    links = [e for e in at.get("page_link")]
+    assert len(links) == 8  # Motifs and Structure, per card
+    ids = [line[1:].split()[0] for line in example_fasta().splitlines() if line.startswith(">")]
+    assert [(link.proto.page, link.proto.query_string) for link in links] == [
+        (page, f"sequence={rid}") for rid in ids for page in ("motifs", "structure")]

@@ -61,7 +61,10 @@ def test_app_in_a_real_browser(server, tmp_path):
             page.get_by_role("button", name="Predict", exact=True).click()
             ids = ["hsa-miR-21-5p", "hsa-miR-122-5p", "hsa-miR-29b-3p", "hsa-mir-21"]
             page.wait_for_function(BARS_READY_JS, arg=[ids])
-            assert page.locator('[data-testid="stMain"] .js-plotly-plot').count() == 4
+            # per card: the probability bars and the attention track over the nucleotides
+            assert page.locator('[data-testid="stMain"] .js-plotly-plot:has(.barlayer)').count() == 4
+            assert page.locator('[data-testid="stMain"] .js-plotly-plot:has(.heatmaplayer)').count() == 4
+            assert page.get_by_role("link", name="Motifs of this sequence").count() == 4
             assert page.get_by_text("threshold 0.5").count() == 4
             wait_idle(page)
             page.screenshot(path=str(shots / "predict.png"), full_page=True)
@@ -90,7 +93,7 @@ def test_app_in_a_real_browser(server, tmp_path):
             page.locator('[data-testid="stSidebarNav"] a', has_text="Predict").click()
             fill_and_predict(page, XSS_FASTA)
             page.get_by_text("<img", exact=False).first.wait_for()
-            page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot').length === 2")
+            page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot').length === 4")
             wait_idle(page)
             assert page.evaluate("typeof window.__pwned") == "undefined"
             assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0
