@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 import app_support as ui
-from mirloc_core import plot
+from mirloc_core import explore, plot
 from mirloc_core.config import CALL_THRESHOLD, COMPARTMENTS
 from mirloc_core.io.fasta import APP_MAX_RECORDS, InputError, MAX_LENGTH, MIN_LENGTH
 
@@ -26,20 +26,22 @@ def _load_example() -> None:
 def _render_network_match(match) -> None:
     st.badge(f"Known network miRNA: {match.name}", icon=":material/hub:", color="green")
     kind = "out-of-fold (held out in 10-fold CV)" if match.out_of_fold else "from the model trained on all labelled miRNAs"
-    relation = {"near-identical": "near-identical to it",
+    relation = {"near-identical": "is near-identical to it",
                 "contained in": "lies inside its sequence (e.g. a mature miRNA of this precursor)",
                 "contains": "contains its sequence"}.get(match.relation, match.relation)
-    st.caption(f"The query {relation}; normalised similarity {match.similarity:.2f}. The bars show the network model's probabilities, {kind}; "
-               "the diamonds the sequence model's.")
+    also = (f" Also exactly as similar: {', '.join(match.also_matches)} (the most specific labelled one is used)."
+            if match.also_matches else "")
+    st.caption(f"The query {relation}; normalised similarity {match.similarity:.2f}.{also} The bars show the "
+               f"network model's probabilities, {kind}; the orange diamonds the sequence model's.")
     if match.labels is not None:
         known = [c for c, v in zip(COMPARTMENTS, np.asarray(match.labels)) if v]
         st.markdown("**Known compartments:** " + (", ".join(known) if known else "none"))
     else:
         st.markdown("**Known compartments:** unlabelled in the network data")
-    modalities = ("sequence", "disease", "drug", "mRNA")
-    weights = " · ".join(f"{m} {w:.2f}" for m, w in zip(modalities, np.asarray(match.modality_attention, dtype=float)))
-    st.markdown(f"**Modality attention:** {weights}",
-                help="How much the network model relied on each source of information for this miRNA.")
+    st.markdown(f"**What the network model leaned on:** {ui.md_escape(explore.describe_reliance(match))}",
+                help="The network model weighs four sources of information per miRNA (its sequence similarity to "
+                     "other miRNAs, its diseases, its drugs, and the localization of its target mRNAs); these are "
+                     "the weights it gave them for this miRNA.")
 
 
 EVIDENCE_TEXT = {
@@ -143,10 +145,10 @@ def _render_result(result) -> None:
     st.download_button("Download CSV", data=result.to_csv(), file_name="mirloc_predictions.csv",
                        mime="text/csv", key="download_csv", icon=":material/download:",
                        on_click="ignore")  # no rerun: a rerun can drop the file while the browser fetches it
-    shown = table[["id", "evidence", "length", "call", "p_intracellular"] + ui.PROBABILITY_COLUMNS
-                  + ["known_mirna", "nearest_known_mirna"]]
-    config = {c: ui.probability_column(c.removeprefix("p_").replace("_", " ")) for c in ui.PROBABILITY_COLUMNS}
-    config["p_intracellular"] = ui.probability_column("intracellular")
+    shown = table[["id", "evidence", "call"] + ui.PROBABILITY_COLUMNS + ["known_mirna"]]
+    config = {c: ui.probability_column(label, help_text=name)
+              for c, label, name in zip(ui.PROBABILITY_COLUMNS, ui.SHORT_NAMES, COMPARTMENTS)}
+    config["known_mirna"] = st.column_config.TextColumn("known miRNA")
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="result_table")
     binary_context = ui.binary_call_context()
     if binary_context:
@@ -216,13 +218,14 @@ def predict_page() -> None:
 
 def main() -> None:
     st.session_state[ui.ROUTER_KEY] = True
+    # no page icons: Streamlit would make each one the tab icon, fetched from an external font host
     pages = [
-        st.Page(predict_page, title="Predict", icon=":material/science:", default=True),
-        st.Page("pages/1_Motifs.py", title="Motifs", icon=":material/text_fields:", url_path="motifs"),
-        st.Page("pages/2_Network_explorer.py", title="Network explorer", icon=":material/hub:", url_path="network"),
-        st.Page("pages/3_Case_studies.py", title="Case studies", icon=":material/menu_book:", url_path="case-studies"),
-        st.Page("pages/4_Structure.py", title="Structure", icon=":material/view_in_ar:", url_path="structure"),
-        st.Page("pages/5_About.py", title="About / model card", icon=":material/info:", url_path="about"),
+        st.Page(predict_page, title="Predict", default=True),
+        st.Page("pages/1_Motifs.py", title="Motifs", url_path="motifs"),
+        st.Page("pages/2_Network_explorer.py", title="Network explorer", url_path="network"),
+        st.Page("pages/3_Case_studies.py", title="Case studies", url_path="case-studies"),
+        st.Page("pages/4_Structure.py", title="Structure", url_path="structure"),
+        st.Page("pages/5_About.py", title="About / model card", url_path="about"),
     ]
     page = st.navigation(pages)
     ui.page_setup(page.title, standalone=False)

@@ -25,6 +25,8 @@ from mirloc_core.config import COMPARTMENT_KEYS, DataMissingError
 # page's inputs are then on screen (interactive) before those heavy imports and the model loading run.
 
 APP_TITLE = "mirloc"
+FAVICON = Path(config.PACKAGE_ROOT / "assets" / "favicon.png")
+"""The tab icon, served by the app itself (an emoji icon would be fetched from an external host)."""
 SEQUENCE_PARAM = "sequence"
 """Query parameter that opens the Motifs or Structure page on a sequence of this session's result (by id)."""
 RESULT_KEY = "mirloc_result"
@@ -196,7 +198,7 @@ def data_missing_message() -> str:
 
 def page_setup(title: str, standalone: bool = True) -> None:
     """Set the page config and, when the page runs outside the router, draw the sidebar."""
-    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🧬", layout="wide")
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(FAVICON), layout="wide")
     if standalone and not st.session_state.get(ROUTER_KEY):
         sidebar()
 
@@ -313,8 +315,13 @@ def markdown_table(frame) -> str:
     return "\n".join([head, rule, *rows])
 
 
+SHORT_NAMES = ("cyto", "exo", "nucleolus", "nucleus", "EV", "MV", "mito")
+"""Compact column labels of the seven compartments (the full names are the columns' help)."""
+
+
 def probability_column(label: str, help_text: str | None = None):
-    return st.column_config.ProgressColumn(label, min_value=0.0, max_value=1.0, format="%.3f", help=help_text)
+    return st.column_config.ProgressColumn(label, min_value=0.0, max_value=1.0, format="%.2f", help=help_text,
+                                           width="small")
 
 
 PROBABILITY_COLUMNS = [f"p_{k}" for k in COMPARTMENT_KEYS]

@@ -46,7 +46,15 @@ COMPARTMENT_KEYS = tuple(c.lower().replace(" ", "_") for c in COMPARTMENTS)
 
 
 CALL_THRESHOLD = 0.5
-"""A probability at or above this is a positive call (binary call, compartment lists), shown and written alike."""
+"""A probability at or above this (after rounding to :data:`DISPLAY_DECIMALS`) is a positive call."""
+DISPLAY_DECIMALS = 2
+"""Probabilities are shown with this many decimals, and compartment calls are made on the value shown, so that a
+bar labelled 0.50 is always called and 0.49 never (the page, its lists and the CSV's ``above_threshold`` agree)."""
+
+
+def is_called(probability: float) -> bool:
+    """The one rule for a compartment call: the probability, as shown, is at or above :data:`CALL_THRESHOLD`."""
+    return round(float(probability), DISPLAY_DECIMALS) >= CALL_THRESHOLD
 SHORT_LENGTH = 30
 """Sequences up to this length are mature-like (the length rule of the binary call: ≤ 30 nt ⇒ extracellular)."""
 MIN_LENGTH = 15

@@ -433,3 +433,17 @@ def binary_call_context(results_dir: Path | None = None) -> dict | None:
                        f"“{p['majority_class']}”. The call mostly says whether the sequence is a mature miRNA or a "
                        "precursor.")
     return out
+
+
+SOURCE_WORDS = {"sequence": "similar sequences", "disease": "the diseases it is linked to",
+                "drug": "the drugs it is linked to", "mRNA": "where its target mRNAs go"}
+"""The network model's four sources of information, in words."""
+
+
+def describe_reliance(match) -> str:
+    """Which networks the network model leaned on for a matched miRNA, in words, most first (e.g. "the diseases it
+    is linked to (45%), similar sequences (30%), …")."""
+    weights = np.asarray(match.modality_attention, dtype=float)
+    modalities = ("sequence", "disease", "drug", "mRNA")[: len(weights)]
+    order = np.argsort(-weights, kind="stable")
+    return ", ".join(f"{SOURCE_WORDS[modalities[i]]} ({weights[i]:.0%})" for i in order)

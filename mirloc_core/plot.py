@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirloc_core.config import CALL_THRESHOLD, COMPARTMENTS
+from mirloc_core.config import CALL_THRESHOLD, COMPARTMENTS, DISPLAY_DECIMALS, is_called
 from mirloc_core.structure import layout_2d, normalise_scores
 
 
@@ -210,6 +210,11 @@ def attention_track(sequence: str, attention, hits=None, height: int = 110) -> d
     return {"data": data, "layout": layout}
 
 
+TICK_NAMES = {"Extracellular vesicle": "Extracellular<br>vesicle", "Microvesicle": "Micro-<br>vesicle",
+              "Mitochondrion": "Mito-<br>chondrion"}
+"""Compartment names broken over two lines under the bars."""
+
+
 def probability_figure(probabilities, markers: dict | None = None, height: int = 300,
                        bar_label: str = "prediction", base_rates=None) -> dict:
     """Bar chart of the seven compartment probabilities with the call threshold marked (a plotly figure dict).
@@ -229,28 +234,33 @@ def probability_figure(probabilities, markers: dict | None = None, height: int =
     """
     probs = [float(p) for p in np.asarray(probabilities, dtype=float)]
     names = list(COMPARTMENTS)
-    data = [{"type": "bar", "x": names, "y": probs, "name": bar_label,
-             "marker": {"color": ["#1a73e8" if p >= CALL_THRESHOLD else "#aecbfa" for p in probs]},
-             "text": [f"{p:.2f}" for p in probs], "textposition": "outside",
-             "hovertemplate": "%{x}: %{y:.3f}<extra></extra>"}]
+    x = list(range(len(names)))  # numeric positions: markers sit beside the bars, never on their labels
+    data = [{"type": "bar", "x": x, "y": probs, "name": bar_label, "customdata": names, "width": 0.6,
+             "marker": {"color": ["#1a73e8" if is_called(p) else "#aecbfa" for p in probs]},
+             "text": [f"{p:.{DISPLAY_DECIMALS}f}" for p in probs], "textposition": "outside", "cliponaxis": False,
+             "hovertemplate": "%{customdata}: %{y:.3f}<extra></extra>"}]
     symbols = ["diamond", "circle", "square"]
     for n, (label, values) in enumerate((markers or {}).items()):
-        data.append({"type": "scatter", "x": names, "y": [float(v) for v in np.asarray(values, dtype=float)],
-                     "mode": "markers", "name": label,
-                     "marker": {"symbol": symbols[n % 3], "size": 10, "color": "#e37400",
+        data.append({"type": "scatter", "x": [i + 0.38 for i in x], "customdata": names,
+                     "y": [float(v) for v in np.asarray(values, dtype=float)], "mode": "markers", "name": label,
+                     "marker": {"symbol": symbols[n % 3], "size": 9, "color": "#e37400",
                                 "line": {"color": "white", "width": 1}},
-                     "hovertemplate": f"{label} %{{x}}: %{{y:.3f}}<extra></extra>"})
+                     "hovertemplate": f"{label} %{{customdata}}: %{{y:.3f}}<extra></extra>"})
     if base_rates is not None and np.isfinite(np.asarray(base_rates, dtype=float)).all():
-        data.append({"type": "scatter", "x": names, "y": [float(v) for v in np.asarray(base_rates, dtype=float)],
-                     "mode": "markers", "name": "base rate (training prevalence)",
-                     "marker": {"symbol": "line-ew", "size": 34, "color": "#202124", "line": {"color": "#202124",
-                                                                                          "width": 3}},
-                     "hovertemplate": "base rate %{x}: %{y:.2f}<extra></extra>"})
+        data.append({"type": "scatter", "x": x, "y": [float(v) for v in np.asarray(base_rates, dtype=float)],
+                     "customdata": names, "mode": "markers", "name": "base rate (training prevalence)",
+                     "marker": {"symbol": "line-ew", "size": 30, "color": "#202124", "line": {"color": "#202124",
+                                                                                          "width": 2}},
+                     "hovertemplate": "base rate %{customdata}: %{y:.2f}<extra></extra>"})
     show_legend = len(data) > 1
     layout = {
-        "height": height, "margin": {"l": 10, "r": 95, "t": 30, "b": 10}, "plot_bgcolor": "white", "bargap": 0.3,
-        "yaxis": {"range": [0, 1.12], "title": {"text": "probability"}, "gridcolor": "#e8eaed"},
-        "showlegend": show_legend, "legend": {"orientation": "h", "y": 1.15, "x": 1, "xanchor": "right"},
+        "height": height + (40 if show_legend else 0), "margin": {"l": 10, "r": 75, "t": 20, "b": 10},
+        "plot_bgcolor": "white", "bargap": 0.3,
+        "yaxis": {"range": [0, 1.15], "title": {"text": "probability"}, "gridcolor": "#e8eaed"},
+        "xaxis": {"tickmode": "array", "tickvals": x, "ticktext": [TICK_NAMES.get(n, n) for n in names],
+                  "tickangle": 0, "tickfont": {"size": 10}, "range": [-0.6, len(names) - 0.4]},
+        "showlegend": show_legend,
+        "legend": {"orientation": "h", "y": -0.28, "x": 0, "yanchor": "top", "font": {"size": 10}},
         "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": CALL_THRESHOLD,
                     "y1": CALL_THRESHOLD, "line": {"color": "#d93025", "dash": "dash", "width": 2}}],
         "annotations": [{"xref": "paper", "x": 1.0, "xanchor": "left", "yref": "y", "y": CALL_THRESHOLD,

@@ -14,11 +14,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mirloc_core.config import CALL_THRESHOLD, COMPARTMENT_KEYS, COMPARTMENTS
+from mirloc_core.config import CALL_THRESHOLD, COMPARTMENT_KEYS, COMPARTMENTS, is_called
 
 CSV_COLUMNS = ["id", "sequence", "length", "p_extracellular", "p_intracellular", "call", "p_cytoplasm",
                "p_exosome", "p_nucleolus", "p_nucleus", "p_extracellular_vesicle", "p_microvesicle",
-               "p_mitochondrion", "source", "known_mirna", "nearest_known_mirna", "nearest_similarity", "evidence"]
+               "p_mitochondrion", "source", "known_mirna", "nearest_known_mirna", "nearest_similarity", "evidence",
+               "above_threshold", "known_labels", *[f"sequence_model_p_{key}" for key in COMPARTMENT_KEYS],
+               "conservation_species", "human_paralogs"]
+"""The CSV columns, in order. After the original columns: the evidence level, the compartments called (the
+page's rule, :func:`mirloc_core.config.is_called`), the known labels of a known network miRNA, the sequence
+model's probabilities when the network model's are the ones shown, and the conservation counts. Fields the page
+does not show for a sequence (e.g. the network columns in sequence-only mode) are left empty."""
 PROB_COLUMNS = [f"p_{key}" for key in COMPARTMENT_KEYS]
 _INJECTION_PREFIXES = ("=", "+", "-", "@")
 
@@ -126,7 +132,7 @@ class RecordPrediction:
     @property
     def called_compartments(self) -> list[str]:
         """The compartments whose shown probability is at or above ``CALL_THRESHOLD``."""
-        return [c for c, p in zip(COMPARTMENTS, np.asarray(self.probabilities, float)) if p >= CALL_THRESHOLD]
+        return [c for c, p in zip(COMPARTMENTS, np.asarray(self.probabilities, float)) if is_called(p)]
 
     @property
     def nearest_known(self) -> tuple[str, float]:
@@ -138,9 +144,16 @@ class RecordPrediction:
     def to_row(self) -> list:
         """This record as one CSV row, in :data:`CSV_COLUMNS` order."""
         near_name, near_sim = self.nearest_known
+        network = self.network
+        known_labels = ";".join(c for c, v in zip(COMPARTMENTS, network.labels) if v) \
+            if network is not None and network.labels is not None else ""
+        sequence_model = list(np.asarray(self.sequence_probabilities, dtype=np.float64)) if network is not None \
+            else [np.nan] * len(COMPARTMENTS)
         return [self.id, self.sequence, len(self.sequence), self.p_extracellular, self.p_intracellular, self.call,
                 *np.asarray(self.probabilities, dtype=np.float64), self.source, self.known_mirna, near_name,
-                near_sim, self.evidence]
+                near_sim, self.evidence, ";".join(self.called_compartments), known_labels, *sequence_model,
+                self.conservation if self.conservation is not None else np.nan,
+                self.paralogs if self.paralogs is not None else np.nan]
 
 
 @dataclass

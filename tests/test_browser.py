@@ -11,6 +11,7 @@ import csv
 import io
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -53,6 +54,8 @@ def test_app_in_a_real_browser(server, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
             page.set_default_timeout(90_000)
+            hosts = set()  # every host the page asks for anything: only the app's own
+            page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
             page.goto(server)
             page.get_by_role("button", name="Load example").click()
             area = page.locator(".st-key-fasta_input textarea")
@@ -98,6 +101,9 @@ def test_app_in_a_real_browser(server, tmp_path):
             assert page.evaluate("typeof window.__pwned") == "undefined"
             assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0
             page.screenshot(path=str(shots / "hostile_header.png"), full_page=True)
+            icon = page.locator('link[rel="shortcut icon"], link[rel="icon"]').first.get_attribute("href")
+            assert icon and not icon.startswith("http") or urlparse(icon).netloc == urlparse(server).netloc, icon
+            assert hosts == {urlparse(server).netloc}, hosts
         finally:
             browser.close()
     assert len(list(shots.glob("*.png"))) == 7

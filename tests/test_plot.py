@@ -87,10 +87,11 @@ def test_neighbour_graph_one_node_per_mirna_one_trace_per_relation():
 
 
 def test_probability_figure_marks_the_threshold():
-    probs = np.array([0.1, 0.6, 0.5, 0.49, 0.9, 0.0, 0.3])
+    probs = np.array([0.1, 0.6, 0.4996, 0.494, 0.9, 0.0, 0.3])  # 0.4996 shows as 0.50: called; 0.494 shows 0.49
     fig = plot.probability_figure(probs)
     bars = fig["data"][0]
-    assert bars["x"] == list(COMPARTMENTS) and bars["y"] == pytest.approx(list(probs))
+    assert bars["customdata"] == list(COMPARTMENTS) and bars["y"] == pytest.approx(list(probs))
+    assert bars["text"][2:4] == ["0.50", "0.49"]
     assert bars["marker"]["color"] == ["#aecbfa", "#1a73e8", "#1a73e8", "#aecbfa", "#1a73e8", "#aecbfa", "#aecbfa"]
     assert len(fig["data"]) == 1 and fig["layout"]["showlegend"] is False and fig["layout"]["height"] == 300
     assert fig["layout"]["shapes"][0]["y0"] == 0.5
@@ -126,3 +127,12 @@ def test_plot_module_does_not_import_streamlit():
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
     assert "streamlit" not in imported and "plotly" in imported
+
+
+def test_markers_sit_beside_the_bars_and_base_rates_on_them():
+    probs = np.full(7, 0.4)
+    fig = plot.probability_figure(probs, {"sequence model": probs}, base_rates=np.full(7, 0.3))
+    bars, diamonds, ticks = fig["data"]
+    assert all(d - b > 0.3 for d, b in zip(diamonds["x"], bars["x"]))  # off the bar's centred value label
+    assert ticks["x"] == bars["x"] and ticks["y"] == pytest.approx([0.3] * 7)
+    assert ticks["name"].startswith("base rate") and fig["layout"]["showlegend"] is True

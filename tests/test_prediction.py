@@ -328,3 +328,28 @@ def test_a_precursor_copy_maps_to_its_own_labelled_node_not_the_family(predictor
     match = predictor.predict([SequenceRecord("h", "", hairpin)])["h"].network
     assert match.name == "hsa-let-7a-1" and match.labels is not None and match.labels.any()
     assert "hsa-let-7" in match.also_matches and match.relation == "near-identical"
+
+
+def test_one_rule_for_display_lists_and_csv():
+    from mirloc_core.config import is_called
+
+    assert is_called(0.4996) and is_called(0.5) and not is_called(0.494)  # as the bar's two-decimal label reads
+
+
+def test_the_csv_says_what_the_page_says(predictor):
+    from mirloc_core.io.submission import example_fasta
+
+    full = predictor.predict(example_fasta()).table
+    hairpin = full[full["id"] == "hsa-mir-21"].iloc[0]
+    assert hairpin["source"].startswith("network model") and hairpin["known_labels"]
+    assert set(hairpin["known_labels"].split(";")) == set(predictor.known_labels("hsa-mir-21"))
+    seq_cols = [c for c in full.columns if c.startswith("sequence_model_p_")]
+    assert len(seq_cols) == 7 and full.loc[full["id"] == "hsa-mir-21", seq_cols].notna().all(axis=None)
+    for _, row in full.iterrows():
+        shown = [row[c] for c in CSV_COLUMNS if c.startswith("p_")][2:]
+        called = [c for c, p in zip(COMPARTMENTS, shown) if round(p, 2) >= 0.5]
+        assert row["above_threshold"] == ";".join(called)
+        assert row["conservation_species"] >= 0 and row["human_paralogs"] >= 0
+    only = predictor.predict(example_fasta(), sequence_only=True).table
+    assert (only["known_labels"] == "").all() and only[seq_cols].isna().all(axis=None)  # the page hides these
+    assert list(only.columns)[-len(CSV_COLUMNS):] == CSV_COLUMNS
