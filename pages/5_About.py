@@ -31,6 +31,12 @@ st.markdown(
 binary = ui.binary_call_context()
 if binary:
     st.markdown(binary["sentence"])
+st.subheader("Accuracy by evidence level")
+st.caption("Mean AUC / AUPR over the seven compartments (1 = perfect ranking, 0.5 = chance), from the benchmark JSON; "
+           "the study-bias score only counts a miRNA's known disease and drug links, no biology: a model is worth "
+           "its margin over it.")
+st.dataframe(pd.DataFrame(readme.accuracy_by_evidence(ui.settings().results_dir)), hide_index=True,
+             width="stretch", key="accuracy_by_evidence")
 
 st.markdown(
     """
@@ -55,16 +61,23 @@ as a ranked hypothesis to test, not as a measurement.
 
 st.header("Benchmarks")
 st.caption("Every table below is generated from `benchmarks/results/*.json` at page load — never typed by hand.")
-tables = explore.result_tables()
+tables = {table.source: table for table in explore.result_tables()}
 if not tables:
     st.info("No benchmark results found in `benchmarks/results/` yet.")
-for table in tables:
-    with st.expander(f"{table.title} — `{table.source}`", expanded=table.source == "summary.json"):
+
+
+def show(table, title: str) -> None:
+    with st.expander(f"{title} — `{table.source}`", expanded=table.source == "summary.json"):
         st.dataframe(table.frame, hide_index=True, width="stretch", key=f"bench_{table.source}")
         if table.meta.get("command"):
             st.code(str(table.meta["command"]), language="bash")
         if table.details:
             st.caption(ui.md_escape(table.details))
+
+
+for source, title in readme.SCIENCE.items():
+    if source in tables:
+        show(tables[source], title)
 
 st.header("Baselines and known shortcuts of the data")
 st.markdown(
@@ -93,6 +106,12 @@ st.dataframe(pd.DataFrame(pretrained.released_parts(weights_dir)), hide_index=Tr
 for part, card in pretrained.model_cards(weights_dir).items():
     with st.expander(f"Model card of the released `{part}` weights"):
         st.markdown(card)
+
+st.header("Engineering")
+st.caption("How the software behaves (speed, load, malformed input, GPU), apart from how good the science is.")
+for source, title in readme.ENGINEERING.items():
+    if source in tables:
+        show(tables[source], title)
 
 st.header("Data provenance")
 st.markdown(

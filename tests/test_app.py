@@ -380,3 +380,19 @@ def test_every_result_card_has_its_attention_track_and_links():
     ids = [line[1:].split()[0] for line in example_fasta().splitlines() if line.startswith(">")]
     assert [(link.proto.page, link.proto.query_string) for link in links] == [
         (page, f"sequence={rid}") for rid in ids for page in ("motifs", "structure")]
+
+
+def test_about_page_gives_accuracy_per_evidence_level_and_keeps_engineering_apart():
+    from mirloc_core.reports import readme
+
+    at = _app("pages/5_About.py").run()
+    assert not at.exception
+    headers = [h.value for h in at.header]
+    assert headers.index("How good is it, honestly") < headers.index("Benchmarks") < headers.index("Engineering")
+    table = _frame(at, "evidence", "AUC", "study bias AUC")
+    assert table["evidence"].tolist() == ["known", "near_known", "novel", "out_of_domain"]
+    expected = readme.accuracy_by_evidence()
+    assert table.loc[0, "AUC"] == pytest.approx(expected[0]["AUC"]) and table.loc[0, "AUC"] > expected[0]["study bias AUC"]
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("App speed") for label in labels) and any(label.startswith("Concurrent users")
+                                                                        for label in labels)

@@ -123,3 +123,39 @@ def cli_readme(argv: list[str]) -> int:
     changed = update_readme(args.readme)
     print("README.md updated" if changed else "README.md already up to date")
     return 0
+
+
+ENGINEERING = {"app_bench.json": "App speed: cold start and ten predictions",
+               "load_app.json": "Concurrent users: the load test",
+               "fuzz_inputs.json": "Robustness: malformed and hostile inputs (fuzzing)",
+               "gpu.json": "The GPU path: CUDA against CPU"}
+"""Benchmark files about the software rather than the science, with readable titles (the About page's
+"Engineering" section)."""
+SCIENCE = {"network_cv.json": "Network model: cross-validation, baselines, ablations",
+           "sequence_cv.json": "Sequence models: cross-validation, baselines, label audit",
+           "domain.json": "Out of domain: random, shuffled and mutated sequences",
+           "motifs.json": "Motifs: attention, de novo and known",
+           "summary.json": "Headline figures"}
+
+
+def accuracy_by_evidence(results_dir: Path | None = None) -> list[dict]:
+    """Per evidence level: which model answers, how well it ranks compartments on miRNAs like that (cross-
+    validated AUC / AUPR from the JSON), and the trivial study-bias score on the same miRNAs."""
+    network, sequence, _ = _load(Path(results_dir or config.results_dir()))
+    net, bias = network["results"]["protocol_d_repeats"], network["results"]["baseline_study_bias"]
+    rnd, hom = sequence["sevencomp"]["random"], sequence["sevencomp"]["homology"]
+    seq_bias = rnd["study_bias_baseline"]
+    return [
+        {"evidence": "known", "model": "network model (out-of-fold)",
+         "judged on": f"GTMALoc's 10-fold CV, {len(net['auc'])} shuffles",
+         "AUC": round(net["auc_mean"], 3), "AUPR": round(net["aupr_mean"], 3),
+         "study bias AUC": round(bias["auc"], 3), "study bias AUPR": round(bias["aupr"], 3)},
+        {"evidence": "near_known", "model": "sequence model", "judged on": "random 10-fold CV (relatives in training)",
+         "AUC": rnd["auc"]["mean"], "AUPR": rnd["aupr"]["mean"],
+         "study bias AUC": seq_bias["auc"], "study bias AUPR": seq_bias["aupr"]},
+        {"evidence": "novel", "model": "sequence model", "judged on": "homology-aware folds (no relative in training)",
+         "AUC": hom["auc"]["mean"], "AUPR": hom["aupr"]["mean"],
+         "study bias AUC": hom["study_bias_baseline"]["auc"], "study bias AUPR": hom["study_bias_baseline"]["aupr"]},
+        {"evidence": "out_of_domain", "model": "none", "judged on": "not miRNA-like: no prediction is shown",
+         "AUC": None, "AUPR": None, "study bias AUC": None, "study bias AUPR": None},
+    ]
