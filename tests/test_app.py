@@ -246,7 +246,7 @@ def test_structure_page_folds_and_shows_the_3d_model():
     code = at.code[0].value.splitlines()
     assert code[0] == MIR29B and len(code[1]) == len(MIR29B) and set(code[1]) <= set("(.)")
     assert "MFE" in _texts(at.subheader)
-    assert len(_charts(at)) == 1
+    assert len(_charts(at)) == 2  # the colour legend shared by 2D and 3D, and the 2D layout
     assert at.get("iframe") or at.get("html") or at.get("component_instance") or "3D view" in _texts(at.markdown)
     at.selectbox(key="structure_choice").set_value("Enter a sequence…").run()
     at.text_input(key="structure_text").set_value("GGGGAAAACCCCUUUUGGGGAAAACCCC").run()
