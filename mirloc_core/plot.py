@@ -128,13 +128,13 @@ def figure_2d(structure: Fold, scores=None, score_name: str = "attention", matur
              for pos, (base, val) in enumerate(zip(structure.sequence, values))]
     outline = [MATURE_COLOUR if pos in in_mature else "#3c4043" for pos in range(len(xy))]
     widths = [3.5 if pos in in_mature else 1 for pos in range(len(xy))]
-    marker = dict(size=16, line=dict(color=outline, width=widths))
+    marker = dict(size=21, line=dict(color=outline, width=widths))
     if scores is not None:
         marker.update(color=shade, colorscale=_score_colourscale(), cmin=0, cmax=1, showscale=False)
     else:
         marker.update(color="#8ab4f8")
     fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers+text", text=list(structure.sequence),
-                             textfont=dict(size=9, color="#202124"), marker=marker, hovertext=hover,
+                             textfont=dict(size=11, color="#202124"), marker=marker, hovertext=hover,
                              hoverinfo="text", showlegend=False))
     for site in matures:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"mature {site['name']} "
@@ -284,7 +284,7 @@ def attention_figure(sequence: str, attention, hits=None, height: int = 280):
                            customdata=np.column_stack([list(sequence), np.round(att, 3)]),
                            hovertemplate="%{x} %{customdata[0]}: %{customdata[1]}× uniform<extra></extra>"))
     fig.add_hline(y=1.0, line_color="#202124", line_width=1.5, annotation_text="1 = flat (uniform)",
-                  annotation_position="top right")
+                  annotation_position="top left")
     fig.add_hline(y=median, line_dash="dot", line_color="#5f6368", annotation_text="median",
                   annotation_position="bottom left")
     if hits is not None and len(hits):

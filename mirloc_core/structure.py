@@ -363,8 +363,10 @@ def viewer_html(pdb_text: str, height: int = 460, color_by_score: bool = True, m
         style = ("{sphere: {radius: 1.7, colorscheme: {prop: 'resn', map: {A: '#34a853', C: '#4285f4', "
                  "G: '#fbbc04', U: '#ea4335'}}}, stick: {radius: 0.45, color: '#9aa0a6'}}")
     residues = sorted({i for site in matures for i in range(int(site["start"]), int(site["end"]) + 1)})
-    mature_style = (f"viewer.addStyle({{resi: {json.dumps(residues)}}}, {{stick: {{radius: 0.9, color: "
-                    f"'{MATURE_COLOUR}'}}}});" if residues else "")
+    mature_style = ""
+    if residues and color_by_score:
+        mature_style = (f"viewer.setStyle({{resi: {json.dumps(residues)}}}, {{sphere: {{radius: 1.7, colorscheme: "
+                        f"{scheme}}}, stick: {{radius: 0.9, color: '{MATURE_COLOUR}'}}}});")
     js = threedmol_js()
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><style>html,body{{margin:0;padding:0;background:#fff;}}

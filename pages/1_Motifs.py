@@ -37,8 +37,7 @@ def _aligned_logo_png(motif_id: str) -> bytes | None:
     query, target = artifacts["motifs"][motif_id], artifacts["motifs"][alignment["target_id"]]
     fig = plot.aligned_logo_figure(
         query.pwm, target.pwm, alignment, f"{query.id} · {query.consensus} (derived)",
-        f"{alignment['target_name']} · {alignment['target_id']} (known; p {alignment['p_value']:.1e}, "
-        f"q {alignment['q_value']:.2f}, offset {alignment['offset']})")
+        f"{alignment['target_name']} · {alignment['target_id']} (known, offset {alignment['offset']})")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=80)
     plt.close(fig)
@@ -52,7 +51,7 @@ if artifacts is not None:
     statements = _motifs.recovery_statements(artifacts["report"])
     if statements:
         st.markdown("**What was and was not recovered** (from the motif build, `weights/motifs/motifs.json`)")
-        st.markdown("\n".join(f"- {ui.md_escape(line)}" for line in statements))
+        st.markdown("\n".join(f"- {line}" for line in statements))  # the released build's own text (trusted)
 st.markdown(
     "The sequence model's **attention over nucleotides**: positions above the sequence's median are highlighted "
     "(RNALoc-LM's rule). Hits of the known localization and RNA-binding-protein motifs are shaded on the track. "
@@ -85,28 +84,27 @@ if chosen is not None:
                    "bars rise above or drop below it. Red: above the sequence's median (important positions). "
                    "Yellow bands: known-motif hits (p ≤ 1e-3). The important segments use the same scale.")
     if view is not None:
-        left, right = st.columns(2)
-        with left:
-            st.markdown("**Known motifs on this sequence**")
-            if len(hits):
-                st.dataframe(hits[["motif_id", "motif_name", "start", "end", "matched", "score", "p_value"]],
-                             hide_index=True, width="stretch", key="known_hits",
-                             column_config={"p_value": st.column_config.NumberColumn("p-value", format="%.2e",
-                                                                                     width="medium")})
-            else:
-                st.info("No known motif passes p ≤ 1e-3 on this sequence.")
-        with right:
-            st.markdown("**Important segments (attention above the median)**")
-            if len(view["seqlets"]):
-                st.dataframe(view["seqlets"], hide_index=True, width="stretch", key="seqlets", column_config={
-                    "attention": st.column_config.NumberColumn("attention ÷ uniform", format="%.3f",
-                                                               help="mean over the segment; 1 = flat attention")})
-            else:
-                st.info("No attention available for this sequence.")
+        st.markdown("**Known motifs on this sequence**")
+        if len(hits):
+            st.dataframe(hits[["motif_name", "motif_id", "start", "end", "matched", "score", "p_value"]],
+                         hide_index=True, width="stretch", key="known_hits",
+                         column_config={"motif_name": st.column_config.TextColumn("motif / RBP"),
+                                        "motif_id": st.column_config.TextColumn("id"),
+                                        "p_value": st.column_config.NumberColumn("p-value", format="%.2e")})
+        else:
+            st.info("No known motif passes p ≤ 1e-3 on this sequence.")
+        st.markdown("**Important segments (attention above the median)**")
+        if len(view["seqlets"]):
+            st.dataframe(view["seqlets"], hide_index=True, width="stretch", key="seqlets", column_config={
+                "attention": st.column_config.NumberColumn("attention ÷ uniform", format="%.3f",
+                                                           help="mean over the segment; 1 = flat attention")})
+        else:
+            st.info("No attention available for this sequence.")
         if len(view["model_motif_hits"]):
             st.markdown("**Sites of the model-derived motifs on this sequence**")
             st.dataframe(view["model_motif_hits"][["motif_id", "source", "start", "end", "matched", "p_value"]],
-                         hide_index=True, width="stretch", key="model_hits")
+                         hide_index=True, width="stretch", key="model_hits",
+                         column_config={"p_value": st.column_config.NumberColumn("p-value", format="%.2e")})
 
     st.divider()
     st.subheader("Motifs of each class")

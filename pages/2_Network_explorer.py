@@ -95,12 +95,16 @@ def main() -> None:
         comps["known"] = comps["known"].map({True: "✓", False: "", None: "–"})
         comps["base_rate"] = rates
         comps["times_base_rate"] = comps["probability"] / comps["base_rate"].clip(lower=1e-6)
-        st.dataframe(comps[["compartment", "probability", "base_rate", "times_base_rate", "known"]], hide_index=True,
+        st.dataframe(comps[["compartment", "known", "probability", "base_rate", "times_base_rate"]], hide_index=True,
                      width="stretch", key="compartments",
-                     column_config={"probability": ui.probability_column("probability"),
+                     column_config={"compartment": st.column_config.TextColumn("compartment", width=125),
+                                    "probability": st.column_config.NumberColumn("probability", format="%.3f",
+                                                                                 width=70),
+                                    "known": st.column_config.TextColumn("known", width=48),
                                     "base_rate": st.column_config.NumberColumn(
-                                        "base rate", format="%.2f", help="share of the 901 labelled miRNAs"),
-                                    "times_base_rate": st.column_config.NumberColumn("× base rate", format="%.1f×")})
+                                        "base rate", format="%.2f", help="share of the 901 labelled miRNAs", width=55),
+                                    "times_base_rate": st.column_config.NumberColumn(
+                                        "× base", format="%.1f×", width=60, help="probability ÷ base rate")})
         if network is not None:
             counts = explore.association_counts(network, name)
             c1, c2 = st.columns(2)

@@ -81,7 +81,7 @@ def test_neighbourhood_by_three_relations(atlas, network):
     mapped = [bool(s) for s in atlas.sequences]
     assert np.allclose(row[mapped], seq[i][mapped], atol=1e-4)
     fig = plot.neighbour_graph(hood, atlas)
-    assert fig.data[-1].mode == "markers+text"
+    assert fig.data[-1].name == "selected miRNA" and [a.text for a in fig.layout.annotations] == ["<b>hsa-mir-21</b>"]
 
 
 def test_neighbourhood_without_data_says_what_is_missing(atlas):

@@ -111,4 +111,4 @@ def test_viewer_marks_the_mature_residues_in_the_legend_colour():
     html = structure.viewer_html(structure.coarse_grained_pdb(fold), matures=[{"name": "m", "start": 8, "end": 10}])
     assert "resi: [8, 9, 10]" in html and structure.MATURE_COLOUR in html
     assert all(colour in html for colour in structure.SCORE_COLOURS)
-    assert "viewer.addStyle({resi" not in structure.viewer_html(structure.coarse_grained_pdb(fold))
+    assert "viewer.setStyle({resi" not in structure.viewer_html(structure.coarse_grained_pdb(fold))
