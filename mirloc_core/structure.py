@@ -127,7 +127,7 @@ def layout_2d(dot_bracket: str, horizontal: bool = True) -> np.ndarray:
         centred = xy - xy.mean(axis=0)
         _, _, axes = np.linalg.svd(centred, full_matrices=False)
         xy = centred @ axes.T
-        if xy[0, 0] > xy[-1, 0]:  # 5' end on the left
+        if xy[0, 0] > xy[:, 0].mean():  # 5' end on the left (a hairpin's loop on the right)
             xy[:, 0] *= -1
     return xy
 

@@ -13,6 +13,7 @@ import pytest
 from benchmarks.app_server import free_port, launch_browser, start_server, stop_server, wait_healthy, wait_idle
 
 pytestmark = pytest.mark.browser
+MIR21_PRECURSOR = "UGUCGGGUAGCUUAUCAGACUGAUGUUGACUGUUGAAUCUCAUGGCAACACCAGUCGAUGGGCUGUCUGACA"
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +137,14 @@ def test_structure_page_marks_the_mature(server, page, shots):
     page.screenshot(path=str(shots / "structure_page.png"), full_page=True)
     page.frame_locator("iframe").first.locator("#viewer").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "structure_3d.png"))
+    # a 72-nt precursor pasted by the user: both matures found in miRBase and marked
+    page.locator(".st-key-structure_choice").click()
+    page.get_by_role("option", name="Enter a sequence…").click()
+    box = page.locator(".st-key-structure_text input")
+    box.fill(MIR21_PRECURSOR)
+    box.press("Enter")
+    main.get_by_text("hsa-miR-21-5p at 8–29").first.wait_for()
+    wait_idle(page)
+    assert main.get_by_text("mature hsa-miR-21-3p").count() >= 1
+    main.locator(".js-plotly-plot").nth(1).scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "structure_precursor.png"))

@@ -67,6 +67,7 @@ def test_figure_2d_draws_the_fold():
     distances = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)) + np.eye(len(xy)) * 1e9
     steps = np.hypot(*np.diff(xy, axis=0).T)
     assert distances.min() >= 0.9 * steps.mean() and np.ptp(xy[:, 0]) > np.ptp(xy[:, 1])  # stem horizontal
+    assert xy[0, 0] < xy[:, 0].mean() and xy[-1, 0] < xy[:, 0].mean()  # 5' and 3' ends left, the loop right
     plain = plot.figure_2d(fold)
     assert plain.data[-1].marker.color == "#8ab4f8" and not plain.data[-1].marker.showscale
     matures = [{"name": "hsa-miR-21-5p", "start": 8, "end": 29}]
