@@ -426,7 +426,8 @@ def case_study_note(atlas, table: pd.DataFrame, compartment: str) -> str | None:
     return (f"Only {n_pos} of the {n_labelled} labelled miRNAs ({rate:.0%}) carry {name}, so the model's {name} "
             f"probabilities stay close to that base rate: these {len(scores)} pairs score {scores.min():.2f}–"
             f"{scores.max():.2f} ({scores.min() / rate:.1f}–{scores.max() / rate:.1f}× the base rate, i.e. ranked "
-            f"above a typical miRNA) and {called} of them {'reaches' if called == 1 else 'reach'} the {CALL_THRESHOLD} call.")
+            f"above a typical miRNA) and {called} of them {'reaches' if called == 1 else 'reach'} the "
+            f"{CALL_THRESHOLD} call.")
 
 
 # --------------------------------------------------------------------------- model card

@@ -113,6 +113,12 @@ def test_case_studies_explain_nucleolus(server, page, shots):
     _open(page, server, "Case studies")
     main = _main(page)
     main.get_by_text("In the network").first.wait_for()
+    main.get_by_text("carry nucleolus").first.wait_for()
+    wait_idle(page)
+    grid = main.locator('[data-testid="stDataFrame"]').first
+    assert abs(grid.bounding_box()["height"] - (35 * 36 + 3)) < 12  # header + 35 rows, no empty last row
+    grid.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "case_studies_all.png"))
     page.locator(".st-key-case_compartment button", has_text="Nucleolus").click()
     main.get_by_text("carry nucleolus").first.wait_for()
     wait_idle(page)

@@ -155,7 +155,8 @@ def test_score_legend_is_one_strip_for_both_views():
     assert legend["data"][0]["type"] == "heatmap"
     assert [c for _, c in legend["data"][0]["colorscale"]] == list(structure.SCORE_COLOURS)
     assert any("mature" in a["text"] for a in legend["layout"]["annotations"])
-    assert not any("mature" in a["text"] for a in plot.score_legend("attention", matures=False)["layout"]["annotations"])
+    plain = plot.score_legend("attention", matures=False)
+    assert not any("mature" in a["text"] for a in plain["layout"]["annotations"])
 
 
 def test_plot_module_does_not_import_streamlit():
