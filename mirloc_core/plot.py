@@ -271,7 +271,8 @@ def probability_figure(probabilities, markers: dict | None = None, height: int =
 
 def attention_figure(sequence: str, attention, hits=None, height: int = 280):
     """Attention over nucleotides relative to uniform (1 = flat attention; bars rise or drop from 1), the
-    positions above the median highlighted (RNALoc-LM's rule) and known-motif hits shaded; the same scale as the "Important segments"."""
+    positions above the median highlighted (RNALoc-LM's rule) and known-motif hits shaded; the same scale as
+    the "Important segments" table."""
     import plotly.graph_objects as go
 
     from mirloc_core.motifs.compare import relative_attention
