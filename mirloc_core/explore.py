@@ -105,7 +105,8 @@ class Neighbourhood:
     table : pandas.DataFrame
         Columns ``relation`` (sequence / function / embedding), ``rank``, ``name``, ``similarity``,
         ``shared_diseases``, ``shared_drugs`` (NaN without data), ``top_compartment``, ``top_probability``,
-        ``labelled``.
+        ``labelled``, ``known_labels`` (comma-joined, or "unlabelled"), ``most_above_base`` (the compartment whose
+        probability most exceeds its base rate, :func:`base_rates`) and ``times_base_rate`` (that ratio).
     notices : list of str
         What could not be computed and why (e.g. no shared data → no functional neighbours).
     """
@@ -182,6 +183,7 @@ def neighbourhood(atlas, name: str, k: int = 8, network=None, seq_matrix: np.nda
     if network is None:
         notices.append("Shared disease and drug counts need the shared data, which is not available here.")
     top = np.argmax(atlas.probabilities, axis=1)
+    lift = np.asarray(atlas.probabilities, dtype=float) / np.clip(base_rates(atlas), 1e-6, None)
     rows = []
     for relation, scores in relations.items():
         valid = np.array([bool(s) for s in atlas.sequences]) if relation == "sequence" else None
@@ -196,9 +198,13 @@ def neighbourhood(atlas, name: str, k: int = 8, network=None, seq_matrix: np.nda
                 "top_compartment": COMPARTMENTS[int(top[j])],
                 "top_probability": float(atlas.probabilities[j, top[j]]),
                 "labelled": bool(atlas.labelled[j]),
+                "known_labels": ", ".join(c for c, v in zip(COMPARTMENTS, atlas.labels[j]) if v)
+                if bool(atlas.labelled[j]) else "unlabelled",
+                "most_above_base": COMPARTMENTS[int(np.argmax(lift[j]))],
+                "times_base_rate": float(np.max(lift[j])),
             })
     columns = ["relation", "rank", "name", "similarity", "shared_diseases", "shared_drugs", "top_compartment",
-               "top_probability", "labelled"]
+               "top_probability", "labelled", "known_labels", "most_above_base", "times_base_rate"]
     return Neighbourhood(name, pd.DataFrame(rows, columns=columns), notices)
 
 
@@ -247,6 +253,106 @@ def nearest_known(sequence: str, atlas, k: int = 5) -> pd.DataFrame:
     })
 
 
+@dataclass
+class Resolution:
+    """What a search in the explorer resolved to: a network miRNA ``name`` and the ``relation`` used, in words."""
+
+    name: str | None
+    relation: str
+
+
+_SEQUENCE = re.compile(r"^[ACGUT]{15,}$")
+
+
+def _labelled_first(atlas, candidates: list[str]) -> str | None:
+    index = {n: i for i, n in enumerate(atlas.names)}
+    present = [c for c in dict.fromkeys(candidates) if c in index]
+    labelled = [c for c in present if bool(atlas.labelled[index[c]])]
+    return (labelled or present or [None])[0]
+
+
+def _from_mirbase_name(atlas, name: str, root=None) -> Resolution | None:
+    """A miRBase mature or hairpin name → the most specific labelled network miRNA containing it."""
+    from mirloc_core.io.data import load_mirbase, map_names_to_sequences
+
+    matures, hairpins = load_mirbase("mature", "hsa", root), load_mirbase("hairpin", "hsa", root)
+    mapping = map_names_to_sequences(root)
+    direct = list(mapping.loc[mapping["mirbase_name"] == name, "name"])
+    if name in hairpins:
+        stripped = re.sub(r"-\d+$", "", name)
+        pick = _labelled_first(atlas, [name] + direct + [stripped])
+        if pick:
+            relation = "the same precursor" if pick == name else f"the network entry of precursor {name}"
+            return Resolution(pick, f"{name} → {pick} ({relation})")
+    if name in matures:
+        rule = re.sub(r"-(5p|3p)$", "", name).replace("miR", "mir")
+        holders = [h for h, seq in hairpins.items() if matures[name] in seq]
+        pick = _labelled_first(atlas, direct + [rule] + holders)
+        if pick:
+            how = ("mapped to this mature sequence" if pick in direct else
+                   "its precursor name" if pick == rule else "a precursor that contains it")
+            return Resolution(pick, f"mature {name} → {pick} ({how})")
+    return None
+
+
+def resolve_query(text: str, atlas, root=None) -> Resolution:
+    """Resolve a network name, a miRBase mature/hairpin name (``hsa-miR-21-5p``, ``miR-21-5p``), a miRBase
+    accession (``MI0000077``, ``MIMAT0000076``) or a pasted sequence (≥ 15 nt) to a network miRNA.
+
+    Names prefer the most specific *labelled* network miRNA (a precursor copy ``hsa-let-7a-1`` stays itself,
+    never the family ``hsa-let-7``); a sequence goes to an exact miRBase match when there is one, else to the
+    network miRNA of highest normalised Smith–Waterman similarity. ``name`` is None when nothing matches, and
+    ``relation`` then says why.
+    """
+    query = text.strip()
+    names = list(atlas.names)
+    lower = {n.lower(): n for n in names}
+    if query.lower() in lower:
+        return Resolution(lower[query.lower()], "network miRNA")
+    if root is None and not data_available():
+        return Resolution(None, f"'{query}' is not a network name; miRBase names, accessions and sequences need "
+                                "the shared data (miRBase 22), which is not available here.")
+    from mirloc_core.io.data import load_mirbase, load_mirbase_accessions
+
+    upper = query.upper().replace(" ", "")
+    if re.fullmatch(r"MI(MAT)?\d{7}", upper):
+        kind = "mature" if upper.startswith("MIMAT") else "hairpin"
+        name = load_mirbase_accessions(kind, root).get(upper)
+        found = _from_mirbase_name(atlas, name, root) if name else None
+        if found:
+            return Resolution(found.name, f"{upper} is {found.relation}")
+        return Resolution(None, f"{upper} is not a human miRBase 22 accession of a network miRNA.")
+    if _SEQUENCE.match(upper):
+        sequence = upper.replace("T", "U")
+        for kind in ("mature", "hairpin"):
+            exact = [n for n, s in load_mirbase(kind, "hsa", root).items() if s == sequence]
+            found = _from_mirbase_name(atlas, exact[0], root) if exact else None
+            if found:
+                return Resolution(found.name, f"your sequence is identical to {found.relation}")
+        best = nearest_known(sequence, atlas, k=1).iloc[0]
+        return Resolution(str(best["name"]), f"your sequence is most similar to {best['name']} "
+                                             f"(normalised Smith–Waterman similarity {best['similarity']:.2f})")
+    candidates = [query, query if query.startswith("hsa-") else f"hsa-{query}"]
+    for candidate in candidates:
+        found = _from_mirbase_name(atlas, candidate, root)
+        if found:
+            return found
+    return Resolution(None, f"'{query}' matched no network miRNA, miRBase 22 human name or accession; a sequence "
+                            "needs at least 15 nt of A, C, G, U (or T).")
+
+
+def base_rates(atlas) -> np.ndarray:
+    """Training prevalence of each compartment: the share of the labelled network miRNAs carrying it."""
+    labels = np.asarray(atlas.labels, dtype=float)[np.asarray(atlas.labelled, dtype=bool)]
+    return labels.mean(axis=0) if len(labels) else np.full(len(COMPARTMENTS), np.nan)
+
+
+def base_rate_leaders(rates, top: int = 2) -> list[tuple[str, float]]:
+    """The ``top`` compartments with the highest base rates, as ``(compartment, rate)``."""
+    order = np.argsort(-np.asarray(rates, dtype=float), kind="stable")[:top]
+    return [(COMPARTMENTS[int(i)], float(rates[int(i)])) for i in order]
+
+
 # --------------------------------------------------------------------------- case studies
 
 
@@ -263,7 +369,8 @@ def case_study_table(atlas, cases: pd.DataFrame | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``compartment``, ``rank`` (GTMALoc's rank), ``mirna``, ``network_name`` (None when not in the
-        network), ``probability`` (network model, for that compartment), ``out_of_fold`` (the miRNA was
+        network), ``probability`` (network model, for that compartment), ``times_base_rate`` (probability ÷
+        that compartment's share of the labelled miRNAs, :func:`base_rates`), ``out_of_fold`` (the miRNA was
         labelled and held out in 10-fold CV), ``known`` (the network data's label for that compartment;
         None when unlabelled or not in the network), ``evidence``, ``pubmed_url``.
     """
@@ -272,16 +379,19 @@ def case_study_table(atlas, cases: pd.DataFrame | None = None) -> pd.DataFrame:
 
         cases = load_case_studies()
     index = {n: i for i, n in enumerate(atlas.names)}
+    rates = base_rates(atlas)
     rows = []
     for case in cases.itertuples(index=False):
         network_name = case_study_name(case.mirna, atlas.names)
         c = COMPARTMENTS.index(case.compartment)
         row = {"compartment": case.compartment, "rank": int(case.rank), "mirna": case.mirna,
-               "network_name": network_name, "probability": np.nan, "out_of_fold": False, "known": None,
+               "network_name": network_name, "probability": np.nan, "times_base_rate": np.nan,
+               "out_of_fold": False, "known": None,
                "evidence": case.evidence, "pubmed_url": case.pubmed_url}
         if network_name is not None:
             i = index[network_name]
             row["probability"] = float(atlas.probabilities[i, c])
+            row["times_base_rate"] = row["probability"] / max(float(rates[c]), 1e-6)
             row["out_of_fold"] = bool(atlas.out_of_fold[i]) and bool(atlas.labelled[i])
             row["known"] = bool(atlas.labels[i, c]) if bool(atlas.labelled[i]) else None
         rows.append(row)
@@ -293,6 +403,31 @@ def case_study_counts(table: pd.DataFrame) -> dict:
     network probability is at or above the call threshold."""
     return {"pairs": len(table), "in_network": int(table["network_name"].notna().sum()),
             "called": int((table["probability"] >= CALL_THRESHOLD).sum())}
+
+
+LOW_BASE_RATE = 0.25
+"""Compartments carried by fewer than this share of the labelled miRNAs get a sentence on why scores are low."""
+
+
+def case_study_note(atlas, table: pd.DataFrame, compartment: str) -> str | None:
+    """One sentence, computed from the data, on why a rarely labelled compartment's case-study scores are low.
+
+    None for a compartment at or above :data:`LOW_BASE_RATE`, or with no scored pair.
+    """
+    c = COMPARTMENTS.index(compartment)
+    rate = float(base_rates(atlas)[c])
+    scores = table.loc[table["compartment"] == compartment, "probability"].dropna()
+    if rate >= LOW_BASE_RATE or not len(scores):
+        return None
+    n_labelled = int(np.asarray(atlas.labelled, dtype=bool).sum())
+    n_pos = int(round(rate * n_labelled))
+    called = int((scores >= CALL_THRESHOLD).sum())
+    name = compartment.lower()
+    return (f"Only {n_pos} of the {n_labelled} labelled miRNAs ({rate:.0%}) carry {name}, so the model's {name} "
+            f"probabilities stay close to that base rate: these {len(scores)} pairs score {scores.min():.2f}–"
+            f"{scores.max():.2f} ({scores.min() / rate:.1f}–{scores.max() / rate:.1f}× the base rate, i.e. ranked "
+            f"above a typical miRNA) and {called} of them {'reaches' if called == 1 else 'reach'} the "
+            f"{CALL_THRESHOLD} call.")
 
 
 # --------------------------------------------------------------------------- model card

@@ -7,14 +7,17 @@ module stays cheap.
 
 logo_figure, save_logo
     A sequence logo of a PWM (matplotlib Figure) and its PNG (motif artefacts, the Motifs page).
-figure_2d
-    The 2D layout of a secondary structure, nucleotides coloured by a score (the Structure page).
+figure_2d, score_legend
+    The 2D layout of a secondary structure, nucleotides coloured by a score and matures outlined, and the one
+    colour legend shared with the 3D view (the Structure page).
 neighbour_graph
-    A network miRNA and its neighbours, one colour per relation (the Network explorer).
+    A network miRNA and its neighbours arranged by relation, names on hover (the Network explorer).
 probability_figure
     The seven compartment probabilities with the 0.5 threshold (the Predict page, the Network explorer).
 attention_figure
-    Attention over nucleotides with the positions above the median and motif hits (the Motifs page).
+    Attention over nucleotides relative to uniform, positions above the median and motif hits (the Motifs page).
+aligned_logo_figure
+    A derived motif's logo with its matched known motif's logo aligned under it (the Motifs page).
 """
 
 from __future__ import annotations
@@ -77,8 +80,16 @@ def save_logo(motif, path: Path) -> None:
     plt.close(fig)
 
 
-def figure_2d(structure: Fold, scores=None, score_name: str = "attention"):
-    """A plotly drawing of the 2D layout: backbone, base pairs (dashed) and nucleotides coloured by score.
+def _score_colourscale():
+    from mirloc_core.structure import SCORE_COLOURS
+
+    return [[i / (len(SCORE_COLOURS) - 1), c] for i, c in enumerate(SCORE_COLOURS)]
+
+
+def figure_2d(structure: Fold, scores=None, score_name: str = "attention", matures=()):
+    """A plotly drawing of the 2D layout (RNApuzzler, long axis horizontal): backbone, base pairs (dotted),
+    nucleotides coloured by score min → max with the colours of the 3D view (no colour bar: the page shows one
+    legend, :func:`score_legend`, for both views), mature miRNAs outlined (one legend entry each).
 
     Parameters
     ----------
@@ -86,14 +97,21 @@ def figure_2d(structure: Fold, scores=None, score_name: str = "attention"):
     scores : array-like of shape (L,), optional
         Per-nucleotide values used for the colour scale (e.g. attention); none → a single colour.
     score_name : str
-        Name of the score for the colour bar and hover text.
+        Name of the score for the hover text.
+    matures : list of dict
+        :func:`mirloc_core.structure.mature_sites` (``name``, ``start``, ``end``, 1-based inclusive).
     """
     import plotly.graph_objects as go
 
+    from mirloc_core.structure import MATURE_COLOUR
+
     xy = layout_2d(structure.dot_bracket)
     values = normalise_scores(scores, len(structure.sequence))
+    span = float(np.ptp(values)) if len(values) else 0.0
+    shade = (values - values.min()) / span if span > 0 else np.zeros_like(values)
     pairs = structure.pairs
     partner = {i: j for i, j in pairs} | {j: i for i, j in pairs}
+    in_mature = {i - 1: site["name"] for site in matures for i in range(site["start"], site["end"] + 1)}
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", line=dict(color="#9aa0a6", width=2),
                              hoverinfo="skip", showlegend=False))
@@ -104,34 +122,64 @@ def figure_2d(structure: Fold, scores=None, score_name: str = "attention"):
     if px:
         fig.add_trace(go.Scatter(x=px, y=py, mode="lines", line=dict(color="#5f6368", width=1.5, dash="dot"),
                                  hoverinfo="skip", showlegend=False, name="base pairs"))
-    hover = [
-        f"{pos + 1} {base}<br>{score_name}: {val:.3f}<br>"
-        + (f"paired with {partner[pos] + 1}" if pos in partner else "unpaired")
-        for pos, (base, val) in enumerate(zip(structure.sequence, values))
-    ]
-    marker = dict(size=17, line=dict(color="#3c4043", width=1))
+    hover = [f"{pos + 1} {base}<br>{score_name}: {val:.3f}<br>"
+             + (f"paired with {partner[pos] + 1}" if pos in partner else "unpaired")
+             + (f"<br>mature {in_mature[pos]}" if pos in in_mature else "")
+             for pos, (base, val) in enumerate(zip(structure.sequence, values))]
+    outline = [MATURE_COLOUR if pos in in_mature else "#3c4043" for pos in range(len(xy))]
+    widths = [3.5 if pos in in_mature else 1 for pos in range(len(xy))]
+    marker = dict(size=21, line=dict(color=outline, width=widths))
     if scores is not None:
-        marker.update(color=values, colorscale="YlOrRd", showscale=True,
-                      colorbar=dict(title=dict(text=score_name), thickness=12))
+        marker.update(color=shade, colorscale=_score_colourscale(), cmin=0, cmax=1, showscale=False)
     else:
         marker.update(color="#8ab4f8")
     fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers+text", text=list(structure.sequence),
-                             textfont=dict(size=9, color="#202124"), marker=marker, hovertext=hover,
+                             textfont=dict(size=11, color="#202124"), marker=marker, hovertext=hover,
                              hoverinfo="text", showlegend=False))
+    for site in matures:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"mature {site['name']} "
+                                 f"({site['start']}–{site['end']})",
+                                 marker=dict(size=14, color="white", line=dict(color=MATURE_COLOUR, width=3.5))))
     for pos, label in ((0, "5'"), (len(xy) - 1, "3'")):
         fig.add_annotation(x=xy[pos, 0], y=xy[pos, 1], text=label, showarrow=True, arrowhead=0, ax=-18, ay=-18,
                            font=dict(size=12, color="#1a73e8"))
+    extent = np.ptp(xy, axis=0) if len(xy) > 1 else np.array([1.0, 1.0])
+    height = int(np.clip(950 * (extent[1] + 40) / max(extent[0] + 40, 1.0), 260, 700))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
-    fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white")
+    fig.update_layout(height=height + 40, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+                      showlegend=bool(matures), legend=dict(orientation="h", y=1.02, x=0, yanchor="bottom"))
     return fig
 
 
-def neighbour_graph(hood, atlas):
-    """An interactive plotly graph: the query in the centre, its neighbours around it, one colour per relation.
+def score_legend(score_name: str = "attention", matures: bool = True) -> dict:
+    """The one colour legend of the Structure page's 2D and 3D views (a plotly figure dict): the score scale,
+    lowest to highest within the sequence, and the mature-miRNA mark."""
+    from mirloc_core.structure import MATURE_COLOUR
 
-    A neighbour found by several relations appears once, joined by one edge per relation; edge width grows
-    with similarity. Hover shows each miRNA's top predicted compartment.
+    data = [{"type": "heatmap", "z": [list(np.linspace(0, 1, 60))], "colorscale": _score_colourscale(),
+             "showscale": False, "hoverinfo": "skip", "x": list(np.linspace(0, 1, 60)), "y": [0]}]
+    annotations = [{"x": 0, "y": 0.75, "xref": "x", "yref": "y", "text": f"lowest {score_name}", "showarrow": False,
+                    "xanchor": "left", "yanchor": "bottom", "font": {"size": 12}},
+                   {"x": 1, "y": 0.75, "xref": "x", "yref": "y", "text": f"highest {score_name}",
+                    "showarrow": False, "xanchor": "right", "yanchor": "bottom", "font": {"size": 12}}]
+    if matures:
+        annotations.append({"xref": "paper", "x": 1.02, "yref": "paper", "y": 0.3, "xanchor": "left",
+                            "showarrow": False, "font": {"size": 12, "color": MATURE_COLOUR},
+                            "text": "<b>purple outline (2D) / thick purple backbone (3D)</b>: mature miRNA"})
+    layout = {"height": 80, "margin": {"l": 10, "r": 420 if matures else 10, "t": 5, "b": 5},
+              "xaxis": {"visible": False, "range": [-0.01, 1.01]}, "yaxis": {"visible": False, "range": [-0.5, 1.6]},
+              "annotations": annotations, "plot_bgcolor": "white"}
+    return {"data": data, "layout": layout}
+
+
+def neighbour_graph(hood, atlas):
+    """The query in the centre and its neighbours arranged by relation: one sector and one colour per relation
+    (sequence, function, embedding), more similar neighbours closer to the centre.
+
+    Names are shown on hover (with similarity, known labels and the compartment most above its base rate), never
+    as overlapping text; the legend names the relations. A neighbour found by several relations appears in each
+    of their sectors.
 
     Parameters
     ----------
@@ -141,38 +189,33 @@ def neighbour_graph(hood, atlas):
     import plotly.graph_objects as go
 
     colours = {"sequence": "#1a73e8", "function": "#188038", "embedding": "#e37400"}
-    others = list(dict.fromkeys(hood.table["name"]))
-    angles = np.linspace(0, 2 * np.pi, num=max(len(others), 1), endpoint=False)
-    pos = {hood.name: (0.0, 0.0)} | {n: (float(np.cos(a)), float(np.sin(a))) for n, a in zip(others, angles)}
+    groups = list(hood.table.groupby("relation", sort=False))
     fig = go.Figure()
-    for relation, group in hood.table.groupby("relation", sort=False):
-        xs, ys = [], []
-        for other in group["name"]:
-            x0, y0 = pos[hood.name]
-            x1, y1 = pos[other]
-            xs += [x0, x1, None]
-            ys += [y0, y1, None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"by {relation}", hoverinfo="skip",
-                                 line=dict(color=colours.get(relation, "#5f6368"), width=2), opacity=0.6))
-    top = np.argmax(atlas.probabilities, axis=1)
-    index = {n: i for i, n in enumerate(atlas.names)}
-    labels, hover, sizes, colors = [], [], [], []
-    for n in [hood.name] + others:
-        i = index[n]
-        relations = ", ".join(hood.table.loc[hood.table["name"] == n, "relation"]) or "query"
-        labels.append(n.replace("hsa-", ""))
-        hover.append(f"{n}<br>top: {COMPARTMENTS[int(top[i])]} ({atlas.probabilities[i, top[i]]:.2f})"
-                     f"<br>{'labelled' if atlas.labelled[i] else 'unlabelled'}<br>{relations}")
-        sizes.append(30 if n == hood.name else 18)
-        colors.append("#d93025" if n == hood.name else "#8ab4f8")
-    fig.add_trace(go.Scatter(x=[pos[n][0] for n in [hood.name] + others], y=[pos[n][1] for n in [hood.name] + others],
-                             mode="markers+text", text=labels, textposition="top center", hovertext=hover,
-                             hoverinfo="text", marker=dict(size=sizes, color=colors, line=dict(color="white", width=1)),
-                             showlegend=False))
-    fig.update_xaxes(visible=False, range=[-1.4, 1.4])
-    fig.update_yaxes(visible=False, range=[-1.3, 1.35], scaleanchor="x", scaleratio=1)
-    fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
-                      legend=dict(orientation="h", y=1.05, x=0))
+    width = 2 * np.pi / max(len(groups), 1)
+    for g, (relation, group) in enumerate(groups):
+        n = len(group)
+        angles = g * width + width * (np.arange(n) + 0.5) / max(n, 1) + np.pi / 2
+        radius = 0.45 + 0.55 * np.arange(n) / max(n - 1, 1)
+        xs, ys = radius * np.cos(angles), radius * np.sin(angles)
+        colour = colours.get(relation, "#5f6368")
+        edge_x = [v for x in xs for v in (0.0, float(x), None)]
+        edge_y = [v for y in ys for v in (0.0, float(y), None)]
+        fig.add_trace(go.Scatter(x=edge_x, y=edge_y, mode="lines", hoverinfo="skip", showlegend=False,
+                                 line=dict(color=colour, width=1), opacity=0.35, legendgroup=relation))
+        hover = [f"<b>{row.name}</b><br>{relation} similarity {row.similarity:.3f} (rank {row.rank})"
+                 f"<br>known: {row.known_labels}<br>most above base rate: {row.most_above_base} "
+                 f"({row.times_base_rate:.1f}×)" for row in group.itertuples(index=False)]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=f"by {relation} ({n})", hovertext=hover,
+                                 hoverinfo="text", legendgroup=relation,
+                                 marker=dict(size=13, color=colour, line=dict(color="white", width=1))))
+    fig.add_trace(go.Scatter(x=[0.0], y=[0.0], mode="markers", name="selected miRNA", hoverinfo="text",
+                             hovertext=[hood.name], marker=dict(size=16, color="#d93025")))
+    fig.add_annotation(x=0.0, y=0.0, text=f"<b>{hood.name}</b>", showarrow=False, yshift=22, bgcolor="white",
+                       bordercolor="#d93025", borderwidth=1, font=dict(size=12, color="#202124"))
+    fig.update_xaxes(visible=False, range=[-1.15, 1.15])
+    fig.update_yaxes(visible=False, range=[-1.15, 1.15], scaleanchor="x", scaleratio=1)
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor="white",
+                      legend=dict(orientation="h", y=1.08, x=0), hoverlabel=dict(align="left"))
     return fig
 
 
@@ -271,17 +314,24 @@ def probability_figure(probabilities, markers: dict | None = None, height: int =
 
 
 def attention_figure(sequence: str, attention, hits=None, height: int = 280):
-    """Attention over nucleotides; positions above the median highlighted (RNALoc-LM's rule); motif hits shaded."""
+    """Attention over nucleotides relative to uniform (1 = flat attention; bars rise or drop from 1), the
+    positions above the median highlighted (RNALoc-LM's rule) and known-motif hits shaded; the same scale as
+    the "Important segments" table."""
     import plotly.graph_objects as go
 
-    att = np.asarray(attention, dtype=float)
+    from mirloc_core.motifs.compare import relative_attention
+
+    att = relative_attention(attention)
     median = float(np.median(att))
     positions = np.arange(1, len(sequence) + 1)
     colors = ["#d93025" if a > median else "#c6dafc" for a in att]
-    fig = go.Figure(go.Bar(x=positions, y=att, marker_color=colors,
-                           customdata=list(sequence), hovertemplate="%{x} %{customdata}: %{y:.4f}<extra></extra>"))
-    fig.add_hline(y=median, line_dash="dot", line_color="#5f6368", annotation_text="median",
+    fig = go.Figure(go.Bar(x=positions, y=att - 1.0, base=1.0, marker_color=colors,
+                           customdata=np.column_stack([list(sequence), np.round(att, 3)]),
+                           hovertemplate="%{x} %{customdata[0]}: %{customdata[1]}× uniform<extra></extra>"))
+    fig.add_hline(y=1.0, line_color="#202124", line_width=1.5, annotation_text="1 = flat (uniform)",
                   annotation_position="top left")
+    fig.add_hline(y=median, line_dash="dot", line_color="#5f6368", annotation_text="median",
+                  annotation_position="bottom left")
     if hits is not None and len(hits):
         for hit in hits.itertuples(index=False):
             fig.add_vrect(x0=float(hit.start) - 0.5, x1=float(hit.end) + 0.5, fillcolor="#fbbc04", opacity=0.18,
@@ -289,6 +339,42 @@ def attention_figure(sequence: str, attention, hits=None, height: int = 280):
     tick = list(sequence) if len(sequence) <= 120 else None
     fig.update_xaxes(tickmode="array" if tick else "auto", tickvals=list(positions) if tick else None,
                      ticktext=tick, tickangle=0, tickfont=dict(size=10 if len(sequence) < 60 else 7))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=20, b=10), yaxis=dict(title="attention"),
-                      plot_bgcolor="white", showlegend=False, bargap=0.05)
+    low, high = float(att.min()), float(att.max())
+    span = max(high - low, 0.02)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=20, b=10), plot_bgcolor="white", showlegend=False,
+                      bargap=0.05, yaxis=dict(title="attention ÷ uniform", range=[min(low, 1.0) - 0.15 * span,
+                                                                                 max(high, 1.0) + 0.15 * span]))
+    return fig
+
+
+def aligned_logo_figure(query_pwm, target_pwm, alignment: dict, query_title: str, target_title: str):
+    """Two sequence logos on one column axis: the derived motif on top, the matched known motif under it,
+    shifted by TOMTOM's offset (``alignment`` from :func:`mirloc_core.motifs.known_match_alignment`)."""
+    import logomaker
+    import matplotlib
+    import pandas as pd
+
+    from mirloc_core.motifs.pwm import ALPHABET
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    q, t = np.asarray(query_pwm, dtype=float), np.asarray(target_pwm, dtype=float)
+    total = max(alignment["query_shift"] + len(q), alignment["target_shift"] + len(t))
+    fig, axes = plt.subplots(2, 1, figsize=(max(2.6, 0.42 * total + 0.9), 3.1), sharex=True)
+    for ax, pwm, shift, title in ((axes[0], q, alignment["query_shift"], query_title),
+                                  (axes[1], t, alignment["target_shift"], target_title)):
+        probs = pd.DataFrame(pwm, columns=list(ALPHABET))
+        frame = logomaker.transform_matrix(probs + 1e-6, from_type="probability", to_type="information")
+        frame.index = np.arange(shift + 1, shift + len(frame) + 1)
+        logomaker.Logo(frame, ax=ax, color_scheme="classic", font_name="DejaVu Sans")
+        ax.set_xlim(0.5, total + 0.5)
+        ax.set_ylim(0, 2)
+        ax.set_ylabel("bits")
+        ax.set_title(title, fontsize=9, loc="left")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[1].set_xticks(list(range(1, total + 1)))
+    axes[1].set_xlabel("aligned column (TOMTOM offset, forward strand)")
+    fig.tight_layout()
     return fig

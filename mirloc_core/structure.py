@@ -5,8 +5,10 @@ What this module computes
 fold
     The ViennaRNA minimum-free-energy (MFE) secondary structure: dot-bracket and free energy.
 layout_2d
-    The naview 2D layout of the fold (ViennaRNA); :func:`mirloc_core.plot.figure_2d` draws it, nucleotides
-    coloured by a per-nucleotide score (e.g. model attention).
+    ViennaRNA's RNApuzzler 2D layout of the fold (no overlapping bases), long axis horizontal;
+    :func:`mirloc_core.plot.figure_2d` draws it, nucleotides coloured by a per-nucleotide score (e.g. attention).
+mature_sites
+    Where the human miRBase mature miRNAs lie in a sequence (marked in both views).
 coarse_grained_pdb
     A coarse-grained 3D model of the fold written as PDB text: **one pseudo-atom per nucleotide** (named
     ``P``), placed by a simple geometric rule, not predicted by any tertiary-structure method:
@@ -98,16 +100,72 @@ def fold(sequence: str) -> Fold:
     return Fold(sequence, dot_bracket, round(float(mfe), 2))
 
 
-def layout_2d(dot_bracket: str) -> np.ndarray:
-    """The naview 2D layout of a structure (ViennaRNA), shape ``(L, 2)``, in ViennaRNA's units."""
+def _xy(coords, length: int) -> np.ndarray:
+    get = coords.get if hasattr(coords, "get") else coords.__getitem__
+    return np.array([(get(i).X, get(i).Y) for i in range(length)], dtype=np.float64)
+
+
+def layout_2d(dot_bracket: str, horizontal: bool = True) -> np.ndarray:
+    """The 2D layout of a structure, shape ``(L, 2)``, in ViennaRNA's units (25 per backbone step).
+
+    ViennaRNA's RNApuzzler layout (``RNA.get_xy_coordinates`` with ``rna_plot_type`` = puzzler, restored
+    afterwards): loops drawn as circles and no two nucleotides closer than one backbone step, unlike naview,
+    which squeezes the bases of a long hairpin's loop together. Falls back to the simple layout. With
+    ``horizontal`` the drawing is rotated so that its long axis (e.g. a hairpin's stem) runs left to right.
+    """
     import RNA
 
-    coords = RNA.naview_xy_coordinates(dot_bracket)
-    xy = np.array([(c.X, c.Y) for c in coords][: len(dot_bracket)], dtype=np.float64)
-    if not np.isfinite(xy).all():  # naview can fail on tiny structures; fall back to the simple layout
-        coords = RNA.simple_xy_coordinates(dot_bracket)
-        xy = np.array([(c.X, c.Y) for c in coords][: len(dot_bracket)], dtype=np.float64)
+    previous = RNA.cvar.rna_plot_type
+    try:
+        RNA.cvar.rna_plot_type = RNA.PLOT_TYPE_PUZZLER
+        xy = _xy(RNA.get_xy_coordinates(dot_bracket), len(dot_bracket))
+    finally:
+        RNA.cvar.rna_plot_type = previous
+    if not np.isfinite(xy).all():
+        xy = _xy(RNA.simple_xy_coordinates(dot_bracket), len(dot_bracket))
+    if horizontal and len(xy) > 2:
+        centred = xy - xy.mean(axis=0)
+        _, _, axes = np.linalg.svd(centred, full_matrices=False)
+        xy = centred @ axes.T
+        if xy[0, 0] > xy[:, 0].mean():  # 5' end on the left (a hairpin's loop on the right)
+            xy[:, 0] *= -1
     return xy
+
+
+def naview_layout(dot_bracket: str) -> np.ndarray:
+    """The naview layout (ViennaRNA), the scaffold of the coarse-grained 3D model; simple layout on failure."""
+    import RNA
+
+    xy = _xy(RNA.naview_xy_coordinates(dot_bracket), len(dot_bracket))
+    if not np.isfinite(xy).all():  # naview can fail on tiny structures
+        xy = _xy(RNA.simple_xy_coordinates(dot_bracket), len(dot_bracket))
+    return xy
+
+
+MATURE_COLOUR = "#7b1fa2"
+"""Outline (2D) and backbone (3D) colour of the mature miRNA positions."""
+SCORE_COLOURS = ("#f1f3f4", "#fbbc04", "#d93025")
+"""Low → high score colours, shared by the 2D drawing, the 3D viewer and their one legend."""
+
+
+def mature_sites(sequence: str, root=None) -> list[dict]:
+    """Human miRBase 22 mature miRNAs contained in ``sequence``: ``name``, ``start``, ``end`` (1-based,
+    inclusive). A miRBase hairpin gets its own matures; a pasted sequence whatever matures it contains (a mature
+    miRNA itself: the whole sequence). Empty without the shared data."""
+    from mirloc_core.config import DataMissingError
+    from mirloc_core.io.data import load_mirbase
+
+    try:
+        matures = load_mirbase("mature", "hsa", root)
+    except (DataMissingError, OSError):
+        return []
+    sequence = sequence.upper().replace("T", "U")
+    sites = []
+    for name, mature in matures.items():
+        start = sequence.find(mature)
+        if start >= 0:
+            sites.append({"name": name, "start": start + 1, "end": start + len(mature)})
+    return sorted(sites, key=lambda site: (site["start"], site["name"]))
 
 
 def normalise_scores(scores, length: int) -> np.ndarray:
@@ -174,7 +232,7 @@ def _arc(start: np.ndarray, end: np.ndarray, count: int, bulge: np.ndarray) -> n
 def coarse_grained_coordinates(dot_bracket: str) -> np.ndarray:
     """3D pseudo-atom coordinates (Å), shape ``(L, 3)``, for the coarse-grained model described above."""
     length = len(dot_bracket)
-    xy = layout_2d(dot_bracket)
+    xy = naview_layout(dot_bracket)
     pairs = pairs_from_dot_bracket(dot_bracket)
     stems = _stems(pairs)
     stacked = [np.linalg.norm((xy[i] + xy[j]) / 2 - (xy[i + 1] + xy[j - 1]) / 2)
@@ -288,20 +346,27 @@ def threedmol_js() -> str:
     return THREEDMOL_JS.read_text(encoding="utf-8")
 
 
-def viewer_html(pdb_text: str, height: int = 460, color_by_score: bool = True) -> str:
+def viewer_html(pdb_text: str, height: int = 460, color_by_score: bool = True, matures=()) -> str:
     """A self-contained HTML page rendering ``pdb_text`` with the vendored 3Dmol.js (no network access).
 
     Spheres and sticks; coloured by B-factor (the score) from white to red when ``color_by_score``, else
-    by nucleotide. The PDB text is embedded as a JSON string literal with ``<`` escaped, so it cannot close
+    by nucleotide; the residues of ``matures`` (:func:`mature_sites`) get a thick backbone in
+    :data:`MATURE_COLOUR`. The PDB text is embedded as a JSON string literal with ``<`` escaped, so it cannot close
     the script element.
     """
     pdb_literal = json.dumps(pdb_text).replace("<", "\\u003c").replace(">", "\\u003e")
     if color_by_score:
-        scheme = "{prop: 'b', gradient: 'linear', min: 0, max: 100, colors: ['#f1f3f4', '#fbbc04', '#d93025']}"
+        scheme = ("{prop: 'b', gradient: 'linear', min: 0, max: 100, colors: "
+                  + json.dumps(list(SCORE_COLOURS)).replace('"', "'") + "}")
         style = f"{{sphere: {{radius: 1.7, colorscheme: {scheme}}}, stick: {{radius: 0.45, colorscheme: {scheme}}}}}"
     else:
         style = ("{sphere: {radius: 1.7, colorscheme: {prop: 'resn', map: {A: '#34a853', C: '#4285f4', "
                  "G: '#fbbc04', U: '#ea4335'}}}, stick: {radius: 0.45, color: '#9aa0a6'}}")
+    residues = sorted({i for site in matures for i in range(int(site["start"]), int(site["end"]) + 1)})
+    mature_style = ""
+    if residues and color_by_score:
+        mature_style = (f"viewer.setStyle({{resi: {json.dumps(residues)}}}, {{sphere: {{radius: 1.7, colorscheme: "
+                        f"{scheme}}}, stick: {{radius: 0.9, color: '{MATURE_COLOUR}'}}}});")
     js = threedmol_js()
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><style>html,body{{margin:0;padding:0;background:#fff;}}
@@ -314,6 +379,7 @@ def viewer_html(pdb_text: str, height: int = 460, color_by_score: bool = True) -
   var viewer = $3Dmol.createViewer(document.getElementById('viewer'), {{backgroundColor: 'white'}});
   viewer.addModel(pdb, 'pdb');
   viewer.setStyle({{}}, {style});
+  {mature_style}
   viewer.zoomTo();
   viewer.render();
   window.__mirlocViewerReady = true;

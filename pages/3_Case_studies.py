@@ -39,24 +39,38 @@ def main() -> None:
     c1.metric("Pairs", counts["pairs"])
     c2.metric("In the network", counts["in_network"])
     c3.metric(f"Probability ≥ {CALL_THRESHOLD}", counts["called"])
+    for compartment in dict.fromkeys(shown["compartment"]):
+        note = explore.case_study_note(atlas, shown, compartment)
+        if note:
+            st.info(ui.md_escape(note), icon=":material/info:")
     shown = shown.assign(
         held_out=shown["out_of_fold"].map({True: "out-of-fold", False: ""}),
         known=shown["known"].map({True: "✓", False: "✗", None: "–"}),
         network_name=shown["network_name"].fillna("not in network"),
     )
     st.dataframe(
-        shown[["compartment", "rank", "mirna", "network_name", "probability", "held_out", "known", "evidence",
-               "pubmed_url"]],
-        hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 3, key="case_table",
+        shown[["compartment", "rank", "mirna", "network_name", "probability", "times_base_rate", "held_out", "known",
+               "evidence", "pubmed_url"]],
+        hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3, key="case_table",
         column_config={
-            "probability": ui.probability_column("probability", "network model, for this compartment"),
-            "held_out": st.column_config.TextColumn("held out?", help="out-of-fold = the miRNA was held out of training"),
-            "known": st.column_config.TextColumn("known label", help="the benchmark's label for this compartment"),
-            "pubmed_url": st.column_config.LinkColumn("PubMed", display_text="open"),
-            "rank": st.column_config.NumberColumn("GTMALoc rank"),
+            "compartment": st.column_config.TextColumn("compartment", width=165),
+            "rank": st.column_config.NumberColumn("rank", help="GTMALoc's rank", width=50),
+            "mirna": st.column_config.TextColumn("miRNA", width=95),
+            "network_name": st.column_config.TextColumn("network miRNA", width=110),
+            "probability": st.column_config.ProgressColumn("probability", help="network model, for this compartment",
+                                                           format="%.3f", min_value=0.0, max_value=1.0, width=120),
+            "times_base_rate": st.column_config.NumberColumn(
+                "× base rate", format="%.1f×", width=70,
+                help="probability ÷ the share of the 901 labelled miRNAs that carry this compartment"),
+            "held_out": st.column_config.TextColumn("held out?", width=85,
+                                                    help="out-of-fold = the miRNA was held out of training"),
+            "known": st.column_config.TextColumn("known", width=60,
+                                                 help="the benchmark's label for this compartment"),
+            "evidence": st.column_config.TextColumn("evidence", width=105),
+            "pubmed_url": st.column_config.LinkColumn("PubMed", display_text="open", width=55),
         },
     )
-    st.caption("“Unconfirmed” evidence is as given in GTMALoc's table. ✗ in “known label” means the benchmark does not "
+    st.caption("“Unconfirmed” evidence is as given in GTMALoc's table. ✗ in “known” means the benchmark does not "
                "list this compartment for the miRNA; – means it is unlabelled or not in the network.")
 
 

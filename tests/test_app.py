@@ -256,7 +256,7 @@ def test_structure_page_folds_and_shows_the_3d_model():
     code = at.code[0].value.splitlines()
     assert code[0] == MIR29B and len(code[1]) == len(MIR29B) and set(code[1]) <= set("(.)")
     assert "MFE" in _texts(at.subheader)
-    assert len(_charts(at)) == 1
+    assert len(_charts(at)) == 2  # the colour legend shared by 2D and 3D, and the 2D layout
     assert at.get("iframe") or at.get("html") or at.get("component_instance") or "3D view" in _texts(at.markdown)
     at.selectbox(key="structure_choice").set_value("Enter a sequence…").run()
     at.text_input(key="structure_text").set_value("GGGGAAAACCCCUUUUGGGGAAAACCCC").run()
@@ -396,3 +396,67 @@ def test_about_page_gives_accuracy_per_evidence_level_and_keeps_engineering_apar
     labels = [e.label for e in at.expander]
     assert any(label.startswith("App speed") for label in labels) and any(label.startswith("Concurrent users")
                                                                         for label in labels)
+
+
+# --------------------------------------------------------------------------- issue 14: Motifs, explorer, case studies, structure
+
+
+def test_motifs_page_says_first_what_was_recovered_and_aligns_known_logos():
+    from mirloc_core.pretrained import load_motif_artifacts
+
+    at = _app("pages/1_Motifs.py").run()
+    assert not at.exception
+    statements = load_motif_artifacts()["report"]["statements"]
+    first = at.markdown[0].value + at.markdown[1].value
+    assert "What was and was not recovered" in first and statements[0].split(" (")[0] in first.replace("\\", "")
+    seqlets = _frame(at, "start", "end", "sequence", "attention")
+    assert seqlets["attention"].gt(0.5).all()  # relative to uniform (1 = flat), not raw attention (~0.04)
+    captions = _texts(at.caption)
+    assert "1 (black line)" in captions and "E-value of an attention motif" in captions
+    assert "E-value of a GLAM2 motif" in captions and "TOMTOM p" in captions
+    matches = _frame(at, "known motif", "id", "p_value")
+    assert len(matches) >= 1 and matches["p_value"].between(0, 1).all()
+    images = at.get("image")
+    assert images and any("best-matching known motif" in str(getattr(i, "proto", i)) for i in images)
+
+
+@pytest.mark.parametrize("query, relation", [("hsa-miR-21-5p", "mature hsa-miR-21-5p"),
+                                             ("MIMAT0000076", "MIMAT0000076 is mature"),
+                                             ("UAGCUUAUCAGACUGAUGUUGA", "identical to mature hsa-miR-21-5p")])
+def test_explorer_resolves_mature_names_accessions_and_sequences(query, relation):
+    at = _app("pages/2_Network_explorer.py").run()
+    at.text_input(key="explorer_search").set_value(query).run()
+    assert not at.exception and not at.error
+    assert "hsa-mir-21" in _texts(at.subheader) and relation in _texts(at.success)
+    at.slider(key="explorer_k").set_value(15).run()
+    neighbours = _frame(at, "known_labels", "most_above_base", "times_base_rate")
+    assert len(neighbours) == 15 and neighbours["times_base_rate"].gt(0).all()
+    comps = _frame(at, "compartment", "probability", "base_rate")
+    assert len(comps) == 7 and comps["base_rate"].between(0, 1).all()
+
+
+def test_explorer_search_without_a_match_is_a_clear_error():
+    at = _app("pages/2_Network_explorer.py").run()
+    at.text_input(key="explorer_search").set_value("hsa-miR-99999").run()
+    assert not at.exception and "matched no network miRNA" in _texts(at.error)
+
+
+def test_case_studies_filter_changes_metrics_and_explains_nucleolus():
+    at = _app("pages/3_Case_studies.py").run()
+    assert "carry nucleolus" in _texts(at.info)  # All: the rare compartments get their sentence
+    at.segmented_control(key="case_compartment").set_value("Nucleolus").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Pairs"] == "5"
+    table = _frame(at, "mirna", "times_base_rate")
+    assert len(table) == 5 and set(table["compartment"]) == {"Nucleolus"}
+    assert "carry nucleolus" in _texts(at.info) and "base rate" in _texts(at.info)
+
+
+def test_structure_page_marks_the_mature_and_has_one_legend():
+    at = _app("pages/4_Structure.py").run()
+    assert not at.exception
+    assert "hsa-miR-29b-3p at 1–23" in _texts(at.markdown)
+    assert "Colour legend (both views)" in _texts(at.markdown)
+    keys = [c.key for c in _charts(at)]
+    assert "structure_legend" in str(keys) or len(keys) == 2

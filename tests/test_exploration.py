@@ -81,7 +81,7 @@ def test_neighbourhood_by_three_relations(atlas, network):
     mapped = [bool(s) for s in atlas.sequences]
     assert np.allclose(row[mapped], seq[i][mapped], atol=1e-4)
     fig = plot.neighbour_graph(hood, atlas)
-    assert fig.data[-1].mode == "markers+text"
+    assert fig.data[-1].name == "selected miRNA" and [a.text for a in fig.layout.annotations] == ["<b>hsa-mir-21</b>"]
 
 
 def test_neighbourhood_without_data_says_what_is_missing(atlas):
@@ -142,3 +142,54 @@ def test_result_tables_are_generated_from_json(tmp_path):
 def test_result_tables_read_the_real_results():
     for table in explore.result_tables():
         assert len(table.frame) > 0 and table.source.endswith(".json")
+
+
+@pytest.mark.parametrize("query, name, relation", [
+    ("hsa-miR-21-5p", "hsa-mir-21", "mature hsa-miR-21-5p"),
+    ("miR-21-5p", "hsa-mir-21", "mature hsa-miR-21-5p"),
+    ("MIMAT0000076", "hsa-mir-21", "MIMAT0000076 is mature hsa-miR-21-5p"),
+    ("MI0000077", "hsa-mir-21", "MI0000077 is hsa-mir-21"),
+    ("hsa-let-7a-5p", "hsa-let-7a", "mature hsa-let-7a-5p"),
+    ("hsa-let-7a-1", "hsa-let-7a-1", "network miRNA"),  # a precursor copy stays itself, never the family node
+    ("UAGCUUAUCAGACUGAUGUUGA", "hsa-mir-21", "identical to mature hsa-miR-21-5p"),
+    ("uagcuuaucagacugauguugaaa", "hsa-mir-21", "most similar to hsa-mir-21"),
+])
+def test_resolve_query_names_accessions_and_sequences(atlas, shared_data, query, name, relation):
+    found = explore.resolve_query(query, atlas)
+    assert found.name == name and relation in found.relation
+
+
+def test_resolve_query_says_why_nothing_matched(atlas, shared_data):
+    found = explore.resolve_query("hsa-miR-99999", atlas)
+    assert found.name is None and "matched no network miRNA" in found.relation
+    assert explore.resolve_query("MIMAT9999999", atlas).name is None
+
+
+def test_base_rates_and_neighbours_relative_to_them(atlas, network):
+    rates = explore.base_rates(atlas)
+    labelled = atlas.labels[atlas.labelled]
+    np.testing.assert_allclose(rates, labelled.mean(axis=0))
+    assert atlas.labelled.sum() == 901 and rates[COMPARTMENTS.index("Exosome")] > 0.9
+    hood = explore.neighbourhood(atlas, "hsa-mir-21", k=15, network=network)
+    row = hood.table.iloc[0]
+    j = list(atlas.names).index(row["name"])
+    lift = atlas.probabilities[j] / rates
+    assert row["most_above_base"] == COMPARTMENTS[int(np.argmax(lift))]
+    assert row["times_base_rate"] == pytest.approx(lift.max())
+    assert row["known_labels"] == (", ".join(c for c, v in zip(COMPARTMENTS, atlas.labels[j]) if v)
+                                   if atlas.labelled[j] else "unlabelled")
+    assert explore.base_rate_leaders(rates)[0][0] == "Exosome"
+
+
+def test_case_study_note_is_computed_from_the_base_rate(atlas, shared_data):
+    table = explore.case_study_table(atlas)
+    note = explore.case_study_note(atlas, table, "Nucleolus")
+    rate = explore.base_rates(atlas)[COMPARTMENTS.index("Nucleolus")]
+    scores = table.loc[table["compartment"] == "Nucleolus", "probability"]
+    assert f"Only {round(rate * 901)} of the 901 labelled miRNAs ({rate:.0%}) carry nucleolus" in note
+    assert f"{scores.min():.2f}–{scores.max():.2f}" in note
+    assert explore.case_study_note(atlas, table, "Exosome") is None  # a common compartment needs no excuse
+    assert table["times_base_rate"].dropna().to_numpy() == pytest.approx(
+        [p / rates for p, rates in zip(table["probability"].dropna(),
+                                       [explore.base_rates(atlas)[COMPARTMENTS.index(c)]
+                                        for c in table.loc[table["probability"].notna(), "compartment"]])])

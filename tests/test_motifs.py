@@ -290,3 +290,41 @@ def test_best_known_matches_ranks_and_judges_significance():
     own, significant = M.best_known_matches(matches[matches["target_id"] != "k1"], "A")
     assert own["target_id"].tolist() == ["r1", "r2"] and not significant
     assert M.best_known_matches(matches.iloc[:0], "A")[1] is False
+
+
+def test_known_match_alignment_places_the_logos_at_the_tomtom_offset():
+    import pandas as pd
+
+    matches = pd.DataFrame({
+        "query_id": ["A", "A", "B"], "target_source": ["rbp", "known_localization", "rbp"],
+        "target_id": ["r1", "k1", "r3"], "target_name": ["HNRNPA1", "AGUGUU", "SRSF2"],
+        "p_value": [0.01, 0.001, 1e-6], "q_value": [0.2, 0.04, 1e-5], "offset": [0, -3, 2]})
+    a = M.known_match_alignment(matches, "A")
+    assert (a["target_id"], a["target_name"], a["offset"], a["orientation"]) == ("k1", "AGUGUU", -3, "forward")
+    assert (a["query_shift"], a["target_shift"], a["significant"]) == (0, 3, True)  # query starts 3 before target
+    b = M.known_match_alignment(matches, "B")
+    assert (b["query_shift"], b["target_shift"]) == (2, 0)  # query's first column on target column 2
+    assert M.known_match_alignment(matches, "missing") is None
+
+
+def test_released_matches_carry_offsets_and_the_report_its_statements():
+    artifacts = load_motif_artifacts()
+    if artifacts is None:
+        pytest.skip("weights/motifs not built")
+    assert "offset" in artifacts["matches"].columns
+    derived = next(m for m in artifacts["attention"] if M.known_match_alignment(artifacts["matches"], m.id))
+    alignment = M.known_match_alignment(artifacts["matches"], derived.id)
+    target = artifacts["motifs"][alignment["target_id"]]
+    assert alignment["target_name"] == target.name and target.source in ("rbp", "known_localization")
+    statements = M.recovery_statements(artifacts["report"])
+    assert statements == artifacts["report"]["statements"] and any("AGUGUU" in s for s in statements)
+    assert M.recovery_statements(None) == []
+
+
+def test_relative_attention_is_one_when_flat():
+    np.testing.assert_allclose(M.relative_attention(np.full(12, 1 / 12)), np.ones(12))
+    rel = M.relative_attention([0.041, 0.049, 0.045, 0.045])
+    assert rel.mean() == pytest.approx(1.0) and rel.max() == pytest.approx(0.049 / 0.045)
+    calls = M.call_seqlets("q", "ACGUACGUACGUACGU", np.r_[np.full(8, 0.05), np.full(8, 0.075)])
+    assert calls[0].attention == pytest.approx(1.2)  # the segments use the same scale as the track
+    assert set(M.EVALUE_NOTES) == {"attention", "glam2", "tomtom"}

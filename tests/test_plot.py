@@ -59,31 +59,47 @@ def test_figure_2d_draws_the_fold():
     assert backbone.mode == "lines" and len(backbone.x) == len(MIR21_PRECURSOR)
     assert pairs.line.dash == "dot" and len(pairs.x) == 3 * len(fold.pairs)  # i, j, gap per base pair
     assert markers.mode == "markers+text" and list(markers.text) == list(MIR21_PRECURSOR)
-    np.testing.assert_allclose(markers.marker.color, scores)
-    assert markers.marker.showscale and markers.marker.colorbar.title.text == "attention"
+    shade = (scores - scores.min()) / np.ptp(scores)  # min → max, the 3D viewer's colours, no own colour bar
+    np.testing.assert_allclose(markers.marker.color, shade)
+    assert not markers.marker.showscale and markers.marker.colorscale[0][1] == structure.SCORE_COLOURS[0]
     assert [a.text for a in fig.layout.annotations] == ["5'", "3'"]
+    xy = structure.layout_2d(fold.dot_bracket)  # RNApuzzler: no two bases closer than one backbone step
+    distances = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)) + np.eye(len(xy)) * 1e9
+    steps = np.hypot(*np.diff(xy, axis=0).T)
+    assert distances.min() >= 0.9 * steps.mean() and np.ptp(xy[:, 0]) > np.ptp(xy[:, 1])  # stem horizontal
+    assert xy[0, 0] < xy[:, 0].mean() and xy[-1, 0] < xy[:, 0].mean()  # 5' and 3' ends left, the loop right
     plain = plot.figure_2d(fold)
     assert plain.data[-1].marker.color == "#8ab4f8" and not plain.data[-1].marker.showscale
+    matures = [{"name": "hsa-miR-21-5p", "start": 8, "end": 29}]
+    marked = plot.figure_2d(fold, scores, matures=matures)
+    outline = list(marked.data[2].marker.line.color)
+    assert outline[7:29] == [structure.MATURE_COLOUR] * 22 and structure.MATURE_COLOUR not in outline[:7] + outline[29:]
+    assert marked.data[-1].name == "mature hsa-miR-21-5p (8–29)" and marked.layout.showlegend
+    assert "mature hsa-miR-21-5p" in marked.data[2].hovertext[7] and "mature" not in marked.data[2].hovertext[6]
     with pytest.raises(ValueError):
         plot.figure_2d(fold, np.ones(3))
 
 
-def test_neighbour_graph_one_node_per_mirna_one_trace_per_relation():
+def test_neighbour_graph_arranges_neighbours_by_relation_with_names_on_hover():
     names = [f"hsa-mir-{i}" for i in range(6)]
-    probabilities = np.full((6, 7), 0.1)
-    probabilities[np.arange(6), np.arange(6)] = 0.9  # miRNA i: top compartment i
-    atlas = types.SimpleNamespace(names=names, probabilities=probabilities, labelled=np.array([True, False] * 3))
-    table = pd.DataFrame({"relation": ["sequence", "sequence", "function", "embedding"],
+    table = pd.DataFrame({"relation": ["sequence", "sequence", "function", "embedding"], "rank": [1, 2, 1, 1],
                           "name": ["hsa-mir-1", "hsa-mir-2", "hsa-mir-1", "hsa-mir-5"],
-                          "similarity": [0.9, 0.5, 0.4, 0.8]})
+                          "similarity": [0.9, 0.5, 0.4, 0.8], "known_labels": ["Exosome", "unlabelled", "Exosome", "x"],
+                          "most_above_base": ["Nucleolus"] * 4, "times_base_rate": [3.0, 2.0, 3.0, 1.5]})
+    atlas = types.SimpleNamespace(names=names)
     fig = plot.neighbour_graph(Neighbourhood("hsa-mir-0", table, []), atlas)
-    edges, nodes = fig.data[:-1], fig.data[-1]
-    assert [t.name for t in edges] == ["by sequence", "by function", "by embedding"]
-    assert [len(t.x) // 3 for t in edges] == [2, 1, 1]
-    assert list(nodes.text) == ["mir-0", "mir-1", "mir-2", "mir-5"]
-    assert (nodes.x[0], nodes.y[0]) == (0.0, 0.0) and list(nodes.marker.size) == [30, 18, 18, 18]
-    assert list(nodes.marker.color) == ["#d93025", "#8ab4f8", "#8ab4f8", "#8ab4f8"]
-    assert f"top: {COMPARTMENTS[1]} (0.90)" in nodes.hovertext[1] and "sequence, function" in nodes.hovertext[1]
+    nodes = [t for t in fig.data if t.mode == "markers"]
+    assert [t.name for t in nodes] == ["by sequence (2)", "by function (1)", "by embedding (1)", "selected miRNA"]
+    assert all(t.text is None for t in fig.data)  # no overlapping text labels: names on hover, the query annotated
+    assert [a.text for a in fig.layout.annotations] == ["<b>hsa-mir-0</b>"]
+    assert "hsa-mir-1" in nodes[0].hovertext[0] and "known: Exosome" in nodes[0].hovertext[0]
+    assert "Nucleolus (3.0×)" in nodes[0].hovertext[0]
+    radius = np.hypot(nodes[0].x, nodes[0].y)
+    assert radius[0] < radius[1]  # the more similar neighbour is nearer the centre
+    angles = [np.arctan2(t.y, t.x) for t in nodes[:3]]  # one sector per relation: no two relations share a spot
+    points = np.concatenate([np.c_[t.x, t.y] for t in nodes[:3]])
+    gaps = np.sqrt(((points[:, None] - points[None]) ** 2).sum(-1)) + np.eye(len(points)) * 9
+    assert gaps.min() > 0.2 and len(angles) == 3
 
 
 def test_probability_figure_marks_the_threshold():
@@ -102,22 +118,46 @@ def test_probability_figure_marks_the_threshold():
     assert marked["data"][1]["y"] == pytest.approx(list(probs[::-1])) and marked["layout"]["showlegend"] is True
 
 
-def test_attention_figure_highlights_positions_above_the_median():
+def test_attention_figure_is_relative_to_uniform():
     sequence = "ACGUACGUAC"
     attention = np.array([0.05, 0.2, 0.05, 0.1, 0.15, 0.05, 0.1, 0.1, 0.15, 0.05])
     hits = pd.DataFrame({"start": [2, 7], "end": [5, 9]})
     fig = plot.attention_figure(sequence, attention, hits)
     bars = fig.data[0]
-    median = float(np.median(attention))
-    assert list(bars.marker.color) == ["#d93025" if a > median else "#c6dafc" for a in attention]
-    assert list(bars.customdata) == list(sequence) and list(fig.layout.xaxis.ticktext) == list(sequence)
+    relative = attention / attention.mean()  # 1 = flat attention
+    median = float(np.median(relative))
+    assert list(bars.marker.color) == ["#d93025" if a > median else "#c6dafc" for a in relative]
+    np.testing.assert_allclose(np.asarray(bars.y) + bars.base, relative)  # bars rise or drop from 1
+    assert [c[0] for c in bars.customdata] == list(sequence) and list(fig.layout.xaxis.ticktext) == list(sequence)
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
     assert [(r.x0, r.x1) for r in rects] == [(1.5, 5.5), (6.5, 9.5)]
-    lines = [s for s in fig.layout.shapes if s.type == "line"]
-    assert len(lines) == 1 and lines[0].y0 == pytest.approx(median)
+    lines = sorted(s.y0 for s in fig.layout.shapes if s.type == "line")
+    assert lines == pytest.approx(sorted([1.0, median])) and "uniform" in fig.layout.yaxis.title.text
+    flat = plot.attention_figure("ACGU" * 10, np.full(40, 0.045) + np.linspace(-0.004, 0.004, 40))
+    assert flat.layout.yaxis.range[0] > 0.8 and flat.layout.yaxis.range[1] < 1.2  # a near-flat track looks flat
     long = plot.attention_figure("ACGU" * 40, np.ones(160), None, height=200)
     assert long.layout.xaxis.ticktext is None and long.layout.height == 200
     assert not [s for s in long.layout.shapes if s.type == "rect"]
+
+
+def test_aligned_logos_follow_the_tomtom_offset(close_figures):
+    query, target = iupac_to_pwm("GUGUU"), iupac_to_pwm("AAGUGUUA")
+    fig = plot.aligned_logo_figure(query, target, {"query_shift": 2, "target_shift": 0}, "derived", "RBP · ID")
+    top, bottom = fig.axes
+    assert top.get_xlim() == bottom.get_xlim() == (0.5, 8.5)
+    assert top.get_title(loc="left") == "derived" and bottom.get_title(loc="left") == "RBP · ID"
+    centres = sorted({round((p.get_extents().transformed(top.transData.inverted()).x0
+                             + p.get_extents().transformed(top.transData.inverted()).x1) / 2) for p in top.patches})
+    assert centres == [3, 4, 5, 6, 7]  # query columns 1-5 sit on target columns 3-7
+
+
+def test_score_legend_is_one_strip_for_both_views():
+    legend = plot.score_legend("attention")
+    assert legend["data"][0]["type"] == "heatmap"
+    assert [c for _, c in legend["data"][0]["colorscale"]] == list(structure.SCORE_COLOURS)
+    assert any("mature" in a["text"] for a in legend["layout"]["annotations"])
+    plain = plot.score_legend("attention", matures=False)
+    assert not any("mature" in a["text"] for a in plain["layout"]["annotations"])
 
 
 def test_plot_module_does_not_import_streamlit():

@@ -95,3 +95,20 @@ def test_viewer_uses_the_vendored_3dmol_not_a_cdn():
     # the PDB text is embedded as a JSON literal that cannot close the script element
     payload = html.split("var pdb = ", 1)[1].split(";\n", 1)[0]
     assert "</" not in payload
+
+
+def test_mature_sites_mark_the_matures_of_a_hairpin_and_a_pasted_mature():
+    sites = structure.mature_sites(MIR21_PRECURSOR)
+    names = {s["name"]: (s["start"], s["end"]) for s in sites}
+    assert names["hsa-miR-21-5p"] == (8, 29)
+    assert MIR21_PRECURSOR[7:29] == "UAGCUUAUCAGACUGAUGUUGA"
+    assert structure.mature_sites(MIR29B) == [{"name": "hsa-miR-29b-3p", "start": 1, "end": 23}]
+    assert structure.mature_sites("GGGGAAAACCCCUUUUGGGGAAAACCCC") == []
+
+
+def test_viewer_marks_the_mature_residues_in_the_legend_colour():
+    fold = structure.fold(MIR21_PRECURSOR)
+    html = structure.viewer_html(structure.coarse_grained_pdb(fold), matures=[{"name": "m", "start": 8, "end": 10}])
+    assert "resi: [8, 9, 10]" in html and structure.MATURE_COLOUR in html
+    assert all(colour in html for colour in structure.SCORE_COLOURS)
+    assert "viewer.setStyle({resi" not in structure.viewer_html(structure.coarse_grained_pdb(fold))

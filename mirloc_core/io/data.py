@@ -340,3 +340,25 @@ def data_fingerprint(parts: tuple[str, ...] = ("network1041", "mirbase22", "rnal
             if path.is_file():
                 out[str(path.relative_to(_root(root)))] = file_sha256(path)
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _accessions_cached(root: str, kind: str) -> dict[str, str]:
+    out = {}
+    with open(_path("mirbase22", f"hsa_{kind}.fa", root=root)) as handle:
+        for line in handle:
+            if line.startswith(">"):
+                words = line[1:].split()
+                if len(words) >= 2:
+                    out[words[1].upper()] = words[0]
+    return out
+
+
+def load_mirbase_accessions(kind: str = "hairpin", root=None) -> dict[str, str]:
+    """Human miRBase 22 accessions → names, from the FASTA headers (``>hsa-let-7a-1 MI0000060 …``).
+
+    ``kind="hairpin"`` gives the ``MI…`` accessions of the precursors, ``"mature"`` the ``MIMAT…`` ones.
+    """
+    if kind not in ("hairpin", "mature"):
+        raise ValueError("kind must be 'hairpin' or 'mature'")
+    return dict(_accessions_cached(str(_root(root)), kind))

@@ -26,8 +26,9 @@ drawn by :func:`mirloc_core.plot.logo_figure`, and the report is :mod:`mirloc_co
 """
 
 from mirloc_core.motifs.cluster import cluster_seqlets
-from mirloc_core.motifs.compare import (MATCH_Q, annotate_sequence, best_known_matches, compare_motifs,
-                                       compare_user_motifs, enrichment_evalues)
+from mirloc_core.motifs.compare import (EVALUE_NOTES, MATCH_Q, annotate_sequence, best_known_matches, compare_motifs,
+                                       compare_user_motifs, enrichment_evalues, known_match_alignment,
+                                       recovery_statements, relative_attention)
 from mirloc_core.motifs.glam2 import glam2_available, parse_glam2, run_glam2
 from mirloc_core.motifs.meme import MAX_MEME_BYTES, MAX_MEME_MOTIFS, known_motifs, read_meme, write_meme
 from mirloc_core.motifs.pwm import (ALPHABET, IUPAC, MAX_WIDTH, MIN_WIDTH, Motif, MotifFormatError,
@@ -38,7 +39,8 @@ from mirloc_core.motifs.seqlets import RULES, Seqlet, call_seqlets, important_po
 
 __all__ = [
     "ALPHABET", "IUPAC", "MAX_MEME_BYTES", "MAX_MEME_MOTIFS", "MAX_WIDTH", "MIN_WIDTH", "RULES", "SCAN_BIN",
-    "SCAN_THRESHOLD", "MATCH_Q", "Motif", "MotifFormatError", "Seqlet", "annotate_sequence", "benjamini_hochberg",
+    "SCAN_THRESHOLD", "MATCH_Q", "EVALUE_NOTES", "known_match_alignment", "recovery_statements",
+    "relative_attention", "Motif", "MotifFormatError", "Seqlet", "annotate_sequence", "benjamini_hochberg",
     "best_known_matches", "call_seqlets", "cluster_seqlets", "compare_motifs", "compare_user_motifs",
     "enrichment_evalues",
     "glam2_available", "important_positions", "information_content", "iupac_regex", "iupac_to_pwm",

@@ -147,3 +147,51 @@ def best_known_matches(matches: pd.DataFrame, motif_id: str, top: int = 3) -> tu
     own = matches[(matches["query_id"] == motif_id) & matches["target_source"].isin(["known_localization", "rbp"])]
     own = own.nsmallest(top, "p_value")[["target_id", "target_name", "p_value", "q_value"]]
     return own, bool(len(own)) and float(own["q_value"].min()) <= MATCH_Q
+
+
+EVALUE_NOTES = {
+    "attention": "E-value of an attention motif: how surprising its seed 6-mer is inside the important segments "
+                 "versus outside them in the same sequences (hypergeometric p × 4⁶ 6-mers); E ≤ 0.05 means the "
+                 "attention prefers it.",
+    "glam2": "E-value of a GLAM2 motif: whether its best site separates held-out members of the class from other "
+             "classes (Mann–Whitney p × motifs of the class); a degenerate motif (low bits, e.g. NDCNNU) can reach "
+             "a tiny E-value by matching almost any sequence slightly better, so read it with the logo's height.",
+    "tomtom": "TOMTOM p: the chance that a random known-motif column set matches this well at the best offset; "
+              "q: the false-discovery rate over all known motifs compared (q ≤ 0.05 = a match).",
+}
+"""One plain-language line per E-value / p-value shown on the Motifs page."""
+
+
+def known_match_alignment(matches: pd.DataFrame, motif_id: str) -> dict | None:
+    """The best known motif (localization element or RBP) of ``motif_id`` and how its logo lines up.
+
+    TOMTOM's ``offset`` is the target column where the query's first column sits (negative: the query starts
+    before the target); the comparison is forward strand only, so the orientation is always "forward".
+
+    Returns
+    -------
+    dict or None
+        ``target_id``, ``target_name``, ``p_value``, ``q_value``, ``offset``, ``orientation``,
+        ``query_shift`` and ``target_shift`` (columns of blank space before each logo on a common axis),
+        ``significant``; None without a known match.
+    """
+    own, significant = best_known_matches(matches, motif_id, top=1)
+    if not len(own):
+        return None
+    best = matches[(matches["query_id"] == motif_id) & (matches["target_id"] == own.iloc[0]["target_id"])].iloc[0]
+    offset = int(best["offset"]) if "offset" in best.index else 0
+    return {"target_id": str(best["target_id"]), "target_name": str(best["target_name"]),
+            "p_value": float(best["p_value"]), "q_value": float(best["q_value"]), "offset": offset,
+            "orientation": "forward", "query_shift": max(offset, 0), "target_shift": max(-offset, 0),
+            "significant": significant}
+
+
+def relative_attention(attention) -> np.ndarray:
+    """Attention divided by its mean: 1 = what a perfectly flat (uniform) attention gives every position."""
+    a = np.asarray(attention, dtype=np.float64)
+    return a / max(float(a.mean()), 1e-300)
+
+
+def recovery_statements(report: dict | None) -> list[str]:
+    """The build's "what was and was not recovered" sentences (``motifs.json`` → ``statements``)."""
+    return [str(s) for s in (report or {}).get("statements", [])]
