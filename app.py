@@ -1,7 +1,8 @@
 """mirloc web app — entry point and the Predict page.
 
-Run with ``streamlit run app.py``. This file routes to the pages (``pages/*.py``) with ``st.navigation`` and
-is itself the Predict page: paste or upload up to ten FASTA sequences and get, per sequence, the seven
+Run with ``streamlit run app.py``. This file routes to the pages (``app_pages/*.py``: a folder not named
+``pages/``, which Streamlit would also route on its own, breaking direct links such as ``/motifs``) with
+``st.navigation``, and is itself the Predict page: paste or upload up to ten FASTA sequences and get, per sequence, the seven
 compartment probabilities, the extracellular/intracellular call, the network model's answer for known
 miRNAs and the nearest known miRNAs, plus a CSV with exactly the CLI's columns.
 """
@@ -76,9 +77,9 @@ def _render_attention(prediction, position: int) -> None:
                                          ui.known_motif_hits(prediction.sequence)),
                     key=f"attention_{position}", config={"displayModeBar": False})
     left, right = st.columns(2)
-    left.page_link("pages/1_Motifs.py", label="Motifs of this sequence", icon=":material/text_fields:",
+    left.page_link("app_pages/1_Motifs.py", label="Motifs of this sequence", icon=":material/text_fields:",
                    query_params={ui.SEQUENCE_PARAM: prediction.id})
-    right.page_link("pages/4_Structure.py", label="Its structure", icon=":material/view_in_ar:",
+    right.page_link("app_pages/4_Structure.py", label="Its structure", icon=":material/view_in_ar:",
                     query_params={ui.SEQUENCE_PARAM: prediction.id})
 
 
@@ -221,11 +222,11 @@ def main() -> None:
     # no page icons: Streamlit would make each one the tab icon, fetched from an external font host
     pages = [
         st.Page(predict_page, title="Predict", default=True),
-        st.Page("pages/1_Motifs.py", title="Motifs", url_path="motifs"),
-        st.Page("pages/2_Network_explorer.py", title="Network explorer", url_path="network"),
-        st.Page("pages/3_Case_studies.py", title="Case studies", url_path="case-studies"),
-        st.Page("pages/4_Structure.py", title="Structure", url_path="structure"),
-        st.Page("pages/5_About.py", title="About / model card", url_path="about"),
+        st.Page("app_pages/1_Motifs.py", title="Motifs", url_path="motifs"),
+        st.Page("app_pages/2_Network_explorer.py", title="Network explorer", url_path="network"),
+        st.Page("app_pages/3_Case_studies.py", title="Case studies", url_path="case-studies"),
+        st.Page("app_pages/4_Structure.py", title="Structure", url_path="structure"),
+        st.Page("app_pages/5_About.py", title="About / model card", url_path="about"),
     ]
     page = st.navigation(pages)
     ui.page_setup(page.title, standalone=False)

@@ -205,11 +205,11 @@ def test_degraded_mode_without_shared_data(tmp_path, monkeypatch):
     assert "degraded" in _texts(at.sidebar.caption)
     assert "conservation features are off" in _texts(at.info)
     assert not any("**Conservation:**" in m.value for m in at.markdown)
-    explorer = _app("pages/2_Network_explorer.py").run()
+    explorer = _app("app_pages/2_Network_explorer.py").run()
     assert not explorer.exception
     assert "shared network data were not found" in _texts(explorer.warning).replace("\\", "")
     assert "Functional similarity needs" in _texts(explorer.info)
-    cases = _app("pages/3_Case_studies.py").run()
+    cases = _app("app_pages/3_Case_studies.py").run()
     assert not cases.exception and "not found" in _texts(cases.warning)
 
 
@@ -218,8 +218,8 @@ def test_degraded_mode_without_shared_data(tmp_path, monkeypatch):
 
 def test_navigation_reaches_every_page_from_the_router():
     at = _app().run()
-    for path in ("pages/1_Motifs.py", "pages/2_Network_explorer.py", "pages/3_Case_studies.py",
-                 "pages/4_Structure.py", "pages/5_About.py"):
+    for path in ("app_pages/1_Motifs.py", "app_pages/2_Network_explorer.py", "app_pages/3_Case_studies.py",
+                 "app_pages/4_Structure.py", "app_pages/5_About.py"):
         at.switch_page(path).run()
         assert not at.exception, path
         assert at.title, path
@@ -227,7 +227,7 @@ def test_navigation_reaches_every_page_from_the_router():
 
 
 def test_motifs_page_shows_attention_and_the_agugu_element():
-    at = _app("pages/1_Motifs.py").run()
+    at = _app("app_pages/1_Motifs.py").run()
     assert not at.exception
     assert "Attention on hsa-miR-29b-3p (23 nt)" in _texts(at.subheader).replace("\\", "")
     assert len(_charts(at)) == 1  # the attention track
@@ -241,7 +241,7 @@ def test_motifs_page_shows_attention_and_the_agugu_element():
 
 
 def test_motifs_page_rejects_a_bad_sequence():
-    at = _app("pages/1_Motifs.py").run()
+    at = _app("app_pages/1_Motifs.py").run()
     at.selectbox(key="motifs_choice").set_value("Enter a sequence…").run()
     assert "Enter a sequence to analyse" in _texts(at.info)
     at.text_input(key="motifs_text").set_value("ACGUXACGUACGUACGUACGU").run()
@@ -251,7 +251,7 @@ def test_motifs_page_rejects_a_bad_sequence():
 
 
 def test_structure_page_folds_and_shows_the_3d_model():
-    at = _app("pages/4_Structure.py").run()
+    at = _app("app_pages/4_Structure.py").run()
     assert not at.exception
     code = at.code[0].value.splitlines()
     assert code[0] == MIR29B and len(code[1]) == len(MIR29B) and set(code[1]) <= set("(.)")
@@ -267,7 +267,7 @@ def test_structure_page_folds_and_shows_the_3d_model():
 
 
 def test_network_explorer_shows_neighbours_and_compartments():
-    at = _app("pages/2_Network_explorer.py").run()
+    at = _app("app_pages/2_Network_explorer.py").run()
     assert not at.exception and not at.error
     assert at.selectbox(key="explorer_name").value == "hsa-mir-21"
     assert "hsa-mir-21" in _texts(at.subheader).replace("\\", "")
@@ -285,7 +285,7 @@ def test_network_explorer_shows_neighbours_and_compartments():
 
 
 def test_case_studies_page_lists_the_35_pairs():
-    at = _app("pages/3_Case_studies.py").run()
+    at = _app("app_pages/3_Case_studies.py").run()
     assert not at.exception and not at.error
     table = _frame(at, "mirna", "network_name", "pubmed_url")
     assert len(table) == 35
@@ -296,7 +296,7 @@ def test_case_studies_page_lists_the_35_pairs():
 
 
 def test_about_page_builds_tables_from_the_results():
-    at = _app("pages/5_About.py").run()
+    at = _app("app_pages/5_About.py").run()
     assert not at.exception
     assert "How to cite" in _texts(at.header)
     weights = _frame(at, "part", "files")
@@ -313,7 +313,7 @@ def test_about_page_builds_tables_from_the_results():
 
 def test_no_page_renders_raw_html():
     sources = [config.REPO_ROOT / "app.py", config.REPO_ROOT / "app_support.py",
-               *sorted((config.REPO_ROOT / "pages").glob("*.py"))]
+               *sorted((config.REPO_ROOT / "app_pages").glob("*.py"))]
     assert len(sources) == 7
     for path in sources:
         text = path.read_text()
@@ -354,7 +354,7 @@ def test_identical_submissions_are_not_recomputed(monkeypatch):
 def test_about_page_leads_with_the_honest_figures():
     from mirloc_core.reports import readme
 
-    at = _app("pages/5_About.py").run()
+    at = _app("app_pages/5_About.py").run()
     assert not at.exception
     assert at.header[0].value == "How good is it, honestly"
     text = _texts(at.markdown)
@@ -385,7 +385,7 @@ def test_every_result_card_has_its_attention_track_and_links():
 def test_about_page_gives_accuracy_per_evidence_level_and_keeps_engineering_apart():
     from mirloc_core.reports import readme
 
-    at = _app("pages/5_About.py").run()
+    at = _app("app_pages/5_About.py").run()
     assert not at.exception
     headers = [h.value for h in at.header]
     assert headers.index("How good is it, honestly") < headers.index("Benchmarks") < headers.index("Engineering")
@@ -404,7 +404,7 @@ def test_about_page_gives_accuracy_per_evidence_level_and_keeps_engineering_apar
 def test_motifs_page_says_first_what_was_recovered_and_aligns_known_logos():
     from mirloc_core.pretrained import load_motif_artifacts
 
-    at = _app("pages/1_Motifs.py").run()
+    at = _app("app_pages/1_Motifs.py").run()
     assert not at.exception
     statements = load_motif_artifacts()["report"]["statements"]
     first = at.markdown[0].value + at.markdown[1].value
@@ -424,7 +424,7 @@ def test_motifs_page_says_first_what_was_recovered_and_aligns_known_logos():
                                              ("MIMAT0000076", "MIMAT0000076 is mature"),
                                              ("UAGCUUAUCAGACUGAUGUUGA", "identical to mature hsa-miR-21-5p")])
 def test_explorer_resolves_mature_names_accessions_and_sequences(query, relation):
-    at = _app("pages/2_Network_explorer.py").run()
+    at = _app("app_pages/2_Network_explorer.py").run()
     at.text_input(key="explorer_search").set_value(query).run()
     assert not at.exception and not at.error
     assert "hsa-mir-21" in _texts(at.subheader) and relation in _texts(at.success)
@@ -436,13 +436,13 @@ def test_explorer_resolves_mature_names_accessions_and_sequences(query, relation
 
 
 def test_explorer_search_without_a_match_is_a_clear_error():
-    at = _app("pages/2_Network_explorer.py").run()
+    at = _app("app_pages/2_Network_explorer.py").run()
     at.text_input(key="explorer_search").set_value("hsa-miR-99999").run()
     assert not at.exception and "matched no network miRNA" in _texts(at.error)
 
 
 def test_case_studies_filter_changes_metrics_and_explains_nucleolus():
-    at = _app("pages/3_Case_studies.py").run()
+    at = _app("app_pages/3_Case_studies.py").run()
     assert "carry nucleolus" in _texts(at.info)  # All: the rare compartments get their sentence
     at.segmented_control(key="case_compartment").set_value("Nucleolus").run()
     assert not at.exception
@@ -454,7 +454,7 @@ def test_case_studies_filter_changes_metrics_and_explains_nucleolus():
 
 
 def test_structure_page_marks_the_mature_and_has_one_legend():
-    at = _app("pages/4_Structure.py").run()
+    at = _app("app_pages/4_Structure.py").run()
     assert not at.exception
     assert "hsa-miR-29b-3p at 1–23" in _texts(at.markdown)
     assert "Colour legend (both views)" in _texts(at.markdown)

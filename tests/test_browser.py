@@ -79,6 +79,19 @@ def test_app_in_a_real_browser(server, tmp_path):
             assert rows[0] == CSV_COLUMNS
             assert [r[0] for r in rows[1:]] == ids
 
+            # a result card's link opens the Motifs page on that sequence
+            page.get_by_role("link", name="Motifs of this sequence").nth(1).click()
+            page.get_by_text("Attention on").first.wait_for()
+            wait_idle(page)
+            assert page.locator('[data-testid="stSelectbox"] input').first.input_value() == ids[1]
+            assert page.locator('[role="dialog"]').count() == 0
+            page.goto(server + "/structure")  # a direct link to a page works too
+            page.get_by_text("MFE").first.wait_for()
+            wait_idle(page)
+            assert page.locator('[role="dialog"]').count() == 0
+            page.goto(server)
+            page.get_by_text("Predict").first.wait_for()
+
             for title, marker in PAGES.items():
                 page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
                 page.get_by_text(marker).first.wait_for()

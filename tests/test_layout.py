@@ -3,7 +3,7 @@
 - Data flows one way: serving code (``io``, ``features``, ``models``, ``pretrained``, ``results``, ``predict``)
   never imports ``training`` or ``reports`` (lazy imports inside functions count), and no module imports itself
   back through others (no cycles).
-- ``mirloc_core`` never imports streamlit; the app (``app.py``, ``app_support.py``, ``pages/``) never imports torch
+- ``mirloc_core`` never imports streamlit; the app (``app.py``, ``app_support.py``, ``app_pages/``) never imports torch
   and holds no model logic: no numeric thresholds, no JSON/manifest parsing, no scientific libraries.
 - Library code never writes ``os.environ``: settings are passed.
 - No module over 600 lines, no function over 80 lines.
@@ -21,7 +21,7 @@ PACKAGE = ROOT / "mirloc_core"
 SERVING = ("mirloc_core.io", "mirloc_core.features", "mirloc_core.models", "mirloc_core.pretrained",
            "mirloc_core.results", "mirloc_core.predict", "mirloc_core.config")
 FORBIDDEN_FOR_SERVING = ("mirloc_core.training", "mirloc_core.reports")
-APP_FILES = [ROOT / "app.py", ROOT / "app_support.py", *sorted((ROOT / "pages").glob("*.py"))]
+APP_FILES = [ROOT / "app.py", ROOT / "app_support.py", *sorted((ROOT / "app_pages").glob("*.py"))]
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 
