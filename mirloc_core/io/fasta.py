@@ -74,9 +74,12 @@ def _describe_char(char: str) -> str:
     return f"U+{ord(char):04X}"
 
 
-def _clean_header(text: str) -> str:
+def clean_header(text: str) -> str:
     """Make a header printable: control characters become spaces."""
     return "".join(ch if ch.isprintable() else " " for ch in text).strip()
+
+
+_clean_header = clean_header
 
 
 def normalise_sequence(raw: str, record: str = "sequence") -> str:

@@ -1,0 +1,60 @@
+"""The Dask engine of batch scoring (:mod:`mirloc_core.batch`): the same chunks, predicted on a cluster.
+
+Each worker loads the predictor once, through a worker plugin (:class:`PredictorPlugin`), and tasks look it up on
+their worker; chunks come back in input order, so the output equals the one-process run.
+"""
+
+from __future__ import annotations
+
+import os
+
+from distributed import Client, LocalCluster, WorkerPlugin, get_worker
+
+from mirloc_core.config import Settings
+
+
+class PredictorPlugin(WorkerPlugin):
+    """A Dask worker plugin: each worker loads the predictor once, when it starts (``worker.mirloc_predictor``)."""
+
+    name = "mirloc-predictor"
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def setup(self, worker) -> None:
+        from mirloc_core.predict import Predictor
+
+        worker.mirloc_predictor = Predictor.load(settings=self.settings)
+
+    def teardown(self, worker) -> None:
+        worker.mirloc_predictor = None
+
+
+def _predict_on_worker(records: list, sequence_only: bool):
+    result = get_worker().mirloc_predictor.predict(records, sequence_only=sequence_only)
+    return result.to_frame(), result.notices
+
+
+def predict_dask(chunks, settings: Settings, sequence_only: bool, scheduler: str | None = None,
+                 workers: int | None = None):
+    """Predict chunks on a Dask cluster (``scheduler`` address, else a local cluster of ``workers`` processes with
+    one thread each); yields ``(table, notices)`` per chunk in input order, with at most two chunks per worker in flight."""
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+    client = Client(scheduler or cluster)
+    try:
+        client.register_plugin(PredictorPlugin(settings.replace(threads=1)))
+        in_flight = 2 * max(1, len(client.scheduler_info()["workers"]))
+        pending: list = []
+        for chunk in chunks:
+            pending.append(client.submit(_predict_on_worker, chunk, sequence_only, pure=False))
+            if len(pending) >= in_flight:
+                yield pending.pop(0).result()
+        while pending:
+            yield pending.pop(0).result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
