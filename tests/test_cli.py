@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from mirloc_core.config import REPO_ROOT
-from mirloc_core.io.fasta import parse_large_fasta as _parse_any_size
 from mirloc_core.results import CSV_COLUMNS
 from mirloc_core.io.fasta import MAX_INPUT_BYTES
 
@@ -72,11 +71,14 @@ def test_predict_invalid_input_exits_2_with_message(tmp_path):
     assert not (tmp_path / "o.csv").exists()
 
 
-def test_large_inputs_are_parsed_in_chunks_without_limit():
+def test_large_inputs_are_read_without_the_paste_limit(tmp_path):
+    from mirloc_core.batch import BatchReader
+
     n = MAX_INPUT_BYTES // 30 + 100
     text = "".join(f">s{i}\nUGAGGUAGUAGGUUGUAUAGUU\n" for i in range(n)) + ">s0\nUGAGGUAGUAGGUUGUAUAGUU\n"
     assert len(text) > MAX_INPUT_BYTES
-    records = _parse_any_size(text)
+    (tmp_path / "big.fa").write_text(text)
+    records = list(BatchReader(str(tmp_path / "big.fa")).records())
     assert len(records) == n + 1
     assert records[-1].id == "s0_2" and "renamed" in records[-1].notice
     assert len({r.id for r in records}) == n + 1

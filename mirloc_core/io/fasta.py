@@ -229,24 +229,3 @@ def to_fasta(records) -> str:
         rid, seq = (rec.id, rec.sequence) if isinstance(rec, SequenceRecord) else rec
         parts.append(f">{rid}\n{seq}\n")
     return "".join(parts)
-
-
-def parse_large_fasta(text: str | bytes) -> list[SequenceRecord]:
-    """Parse FASTA of any size (a file for batch scoring): the 1 MB limit of :func:`parse_fasta` is for pasted
-    text, so a larger input is parsed in chunks of whole records, with the same validation and id uniquing."""
-    if isinstance(text, (bytes, bytearray)):
-        text = bytes(text).decode("utf-8-sig")
-    if len(text.encode("utf-8")) <= MAX_INPUT_BYTES:
-        return parse_fasta(text)
-    records: list = []
-    chunk: list[str] = []
-    size = 0
-    for line in io.StringIO(text):
-        if line.startswith(">") and size > MAX_INPUT_BYTES // 2:
-            records.extend(parse_fasta("".join(chunk)))
-            chunk, size = [], 0
-        chunk.append(line)
-        size += len(line.encode("utf-8"))
-    if chunk:
-        records.extend(parse_fasta("".join(chunk)))
-    return make_ids_unique(records)
