@@ -317,7 +317,7 @@ def resolve_query(text: str, atlas, root=None) -> Resolution:
     upper = query.upper().replace(" ", "")
     if re.fullmatch(r"MI(MAT)?\d{7}", upper):
         kind = "mature" if upper.startswith("MIMAT") else "hairpin"
-        name = load_mirbase_accessions(kind, root).get(upper)
+        name = {acc: n for n, acc in load_mirbase_accessions(kind, root).items()}.get(upper)
         found = _from_mirbase_name(atlas, name, root) if name else None
         if found:
             return Resolution(found.name, f"{upper} is {found.relation}")

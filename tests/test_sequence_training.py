@@ -168,7 +168,7 @@ def test_released_sequence_model_card_is_rendered_from_the_benchmark(stored):
                                           n_train["binary"], n_train["sevencomp"], len(config["seeds"]),
                                           config["epochs"])
     empty = sm.sequence_model_card({}, 0.5, 0.0, 10, 10, 1, 1)
-    assert empty.count("not measured") == 9 and "0 × a conservation head" in empty  # no figure invented
+    assert empty.count("not measured") == 15 and "0 × a conservation head" in empty  # no figure invented
 
 
 def test_binary_label_audit_reproduces_the_stored_audit(shared_data, stored):
@@ -217,3 +217,114 @@ def test_cli_targets_resolve(words, target):
     with pytest.raises(SystemExit) as exit_info:  # argparse --help exits 0 after printing the usage
         func(["--help"])
     assert exit_info.value.code == 0
+
+
+# --------------------------------------------------------------------------- issue 13: matures, discovery order,
+# label conflicts, calibration
+
+
+def test_mirbase_accessions_and_matures_of_each_gene(shared_data):
+    from mirloc_core.io.data import accession_number, gene_mirbase_entries, load_mirbase_accessions
+
+    acc = load_mirbase_accessions("hairpin")
+    assert acc["hsa-let-7a-1"] == "MI0000060" and accession_number("MIMAT0000062") == 62
+    assert load_mirbase_accessions("mature")["hsa-let-7a-5p"] == "MIMAT0000062"
+    genes = gene_mirbase_entries().set_index("name")
+    assert genes.at["hsa-mir-21", "hairpins"] == ["hsa-mir-21"]
+    assert set(genes.at["hsa-mir-21", "matures"]) == {"hsa-miR-21-5p", "hsa-miR-21-3p"}
+    assert genes.at["hsa-mir-1", "hairpins"] == ["hsa-mir-1-1", "hsa-mir-1-2"]  # a mature name: its hairpin copies
+    assert genes.at["hsa-let-7a", "accession"] == 60
+    assert genes.at["hsa-mir-294", "hairpins"] == [] and genes.at["hsa-mir-294", "accession"] == -1
+
+
+def test_seven_training_rows_keep_genes_and_identical_sequences_in_one_fold(shared_data):
+    from mirloc_core.io.data import load_network
+    from mirloc_core.training.cv import group_kfold_splits
+
+    rows = st.seven_training_rows()
+    net = load_network()
+    assert len(rows) == len(rows.y) == len(rows.kind) == len(rows.groups)
+    assert set(rows.kind) == {"hairpin", "mature"} and (rows.kind == "mature").sum() > (rows.kind == "hairpin").sum()
+    np.testing.assert_array_equal(rows.y, net.labels[rows.rows])  # every row carries its gene's labels
+    old_seqs, _, old_names, _ = st.seven_dataset()
+    assert len(np.unique(rows.gene)) == len(old_names)
+    known = set(zip(rows.names, rows.seqs))
+    assert all((n, s) in known for n, s in zip(old_names, old_seqs))  # the old training row is kept
+    hits = [i for i, n in enumerate(rows.names) if n == "hsa-mir-21"]
+    assert sorted(rows.kind[hits]) == ["hairpin", "mature", "mature"]
+    assert max(len(rows.seqs[i]) for i in hits if rows.kind[i] == "mature") <= 25
+    for _, test in group_kfold_splits(rows.groups, 10, 0):
+        train = np.setdiff1d(np.arange(len(rows)), test)
+        assert not set(rows.gene[test]) & set(rows.gene[train])
+        assert not {rows.seqs[i] for i in test} & {rows.seqs[i] for i in train}
+
+
+def test_label_conflicts_of_the_one_sequence_per_gene_data(shared_data):
+    conflicts = st.label_conflicts(*st.seven_dataset()[:3])
+    assert conflicts["identical_sequence_sets"] == 12 and conflicts["with_different_labels"] == 11
+    assert ["hsa-mir-103", "hsa-mir-103a-1"] in [c["names"] for c in conflicts["conflicts"]]
+    toy = st.label_conflicts(["AC", "AC", "GG", "GG"], np.array([[1, 0], [0, 1], [1, 1], [1, 1]]),
+                             ["a", "b", "c", "d"])
+    assert toy["identical_sequence_sets"] == 2 and toy["with_different_labels"] == 1
+
+
+def test_merged_groups():
+    from mirloc_core.training.cv import merged_groups
+
+    groups = merged_groups(np.array([0, 0, 1, 2, 3]), np.array(["x", "y", "y", "z", "w"]))
+    assert groups.tolist() == [0, 0, 0, 1, 2]
+
+
+def test_discovery_split_trains_on_the_oldest_miRNAs(shared_data):
+    data = sc.SevenData.load("random")
+    train, test = sc.discovery_split(data)
+    assert not set(data.rows.groups[train]) & set(data.rows.groups[test])
+    n_genes = len(np.unique(data.rows.gene))
+    assert 0.75 < len(np.unique(data.rows.gene[train])) / n_genes <= 0.8
+    first = np.array([data.rows.accession[data.rows.groups == g].min() for g in data.rows.groups])
+    assert first[train].max() <= first[test].min()
+    counts = sc._class_counts(data, train, test)
+    assert not counts["Exosome"]["evaluable"] and counts["Nucleus"]["evaluable"]  # newest: all exosome
+
+
+def test_calibration_helpers():
+    from sklearn.isotonic import IsotonicRegression
+
+    from mirloc_core.training.cv import kfold_splits
+
+    rng = np.random.default_rng(0)
+    prob = rng.random((600, 7))
+    y = (rng.random((600, 7)) < prob ** 3).astype(float)  # over-confident scores
+    cal = st.fit_calibrator(y, prob)
+    query = rng.random((40, 7))
+    ref = np.stack([IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(prob[:, j], y[:, j])
+                    .predict(query[:, j]) for j in range(7)], 1)
+    np.testing.assert_allclose(st.apply_calibrator(cal, query), ref, atol=1e-4)
+    report = sc.calibration_cv(y, prob, kfold_splits(600, 5, 0))
+    assert report["ece_after"] < report["ece_before"] / 2 and report["brier_after"] < report["brier_before"]
+    perfect = sc.reliability(np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.0, 1.0, 1.0, 0.0]))
+    assert perfect["ece"] == 0 and perfect["brier"] == 0 and sum(r["n"] for r in perfect["reliability"]) == 4
+
+
+def test_stored_seven_compartment_result_and_release(shared_data, stored):
+    from mirloc_core.io.artifacts import verify_manifest
+    from mirloc_core.reports.sequence import headline_summary
+
+    rows = st.seven_training_rows()
+    rnd = stored["sevencomp"]["random"]
+    assert rnd["n"] == len(rows) and rnd["by_stratum"]["released"]["mature"]["n"] == (rows.kind == "mature").sum()
+    d = rnd["discovery_order"]
+    assert d["n_test_genes"] + d["n_train_genes"] == rnd["n_genes"]
+    assert set(d["released"]["per_compartment"]) == {c for c, k in d["classes"].items() if k["evaluable"]}
+    summary = headline_summary(stored)
+    assert summary["seq_7comp_auc_mature"] == rnd["by_stratum"]["released"]["mature"]["auc"]
+    assert summary["seq_7comp_auc_discovery_order"] == d["released"]["auc"]
+    assert summary["calibration_ece_7comp"] == rnd["calibration"]["ece_after"]
+    folder = weights_dir() / "sequence"
+    manifest = verify_manifest(folder)
+    assert st.CALIBRATION_FILE in manifest["files"]
+    released = json.loads((folder / st.CALIBRATION_FILE).read_text())
+    assert released["n_train"] == len(rows) and released["calibrator"] == rnd["calibrator"]
+    assert released["base_rates"] == pytest.approx(dict(zip(released["compartments"], rows.y.mean(0))), abs=1e-4)
+    grid = np.tile(np.linspace(0, 1, 11)[:, None], (1, 7))
+    assert np.all(np.diff(st.apply_calibrator(released["calibrator"], grid), axis=0) >= 0)  # monotone

@@ -348,17 +348,61 @@ def _accessions_cached(root: str, kind: str) -> dict[str, str]:
     with open(_path("mirbase22", f"hsa_{kind}.fa", root=root)) as handle:
         for line in handle:
             if line.startswith(">"):
-                words = line[1:].split()
-                if len(words) >= 2:
-                    out[words[1].upper()] = words[0]
+                parts = line[1:].split()
+                if len(parts) < 2 or not re.fullmatch(r"MI(MAT)?\d+", parts[1]):
+                    raise DataMissingError(f"malformed miRBase header (no accession): {line.strip()}")
+                out[parts[0]] = parts[1]
     return out
 
 
 def load_mirbase_accessions(kind: str = "hairpin", root=None) -> dict[str, str]:
-    """Human miRBase 22 accessions → names, from the FASTA headers (``>hsa-let-7a-1 MI0000060 …``).
-
-    ``kind="hairpin"`` gives the ``MI…`` accessions of the precursors, ``"mature"`` the ``MIMAT…`` ones.
-    """
+    """Human miRBase 22 accessions from the FASTA headers: ``{name: accession}`` (``hsa-let-7a-1`` →
+    ``MI0000060``; matures ``MIMAT…``). Accession numbers grow with the date an entry was added (discovery order)."""
     if kind not in ("hairpin", "mature"):
         raise ValueError("kind must be 'hairpin' or 'mature'")
     return dict(_accessions_cached(str(_root(root)), kind))
+
+
+def accession_number(accession: str) -> int:
+    """The number of a miRBase accession: ``MI0000060`` → 60, ``MIMAT0000062`` → 62."""
+    return int(re.sub(r"^MI(MAT)?", "", accession))
+
+
+def matures_in_hairpins(hairpins: dict[str, str], matures: dict[str, str]) -> dict[str, list[str]]:
+    """``{hairpin: [mature names]}``: the matures whose sequence lies inside each hairpin's sequence (miRBase's
+    definition of a hairpin's matures; a mature shared by paralogous copies belongs to each copy), natural order."""
+    out = {}
+    for hairpin, seq in hairpins.items():
+        out[hairpin] = sorted((m for m, ms in matures.items() if ms in seq), key=_natural_key)
+    return out
+
+
+def gene_mirbase_entries(root=None) -> pd.DataFrame:
+    """The miRBase 22 hairpins and matures of each of the 1,041 network names (empty lists for ``none``).
+
+    Hairpins: the name itself (``hairpin``), its family members (``family``, :func:`family_members`), or for a
+    ``mature`` name its hairpin's copies (``hsa-mir-1`` → ``hsa-mir-1-1, hsa-mir-1-2``), else the hairpins that
+    contain its mature. Matures: every human mature inside one of those hairpins, plus the mapped mature itself.
+    Columns: ``name``, ``source``, ``hairpins``, ``matures`` (lists of names), ``accession`` (lowest hairpin
+    accession number, -1 when none).
+    """
+    mapping = map_names_to_sequences(root)
+    hairpins, matures = load_mirbase("hairpin", "hsa", root), load_mirbase("mature", "hsa", root)
+    inside = matures_in_hairpins(hairpins, matures)
+    acc = load_mirbase_accessions("hairpin", root)
+    rows = []
+    for name, source, hit in zip(mapping["name"], mapping["source"], mapping["mirbase_name"]):
+        if source == "hairpin":
+            hp = [name]
+        elif source == "none":
+            hp = []
+        elif source == "family":
+            hp = family_members(name, hairpins)
+        else:  # a mature: the copies of its hairpin (name-N), else the hairpins that contain it
+            hp = [h for h in family_members(name, hairpins) if re.fullmatch(r"-\d+", h[len(name):])]
+            hp = hp or sorted((h for h, s in hairpins.items() if matures[hit] in s), key=_natural_key)
+        mats = sorted({m for h in hp for m in inside[h]} | ({hit} if source == "mature" else set()),
+                      key=_natural_key)
+        number = min((accession_number(acc[h]) for h in hp), default=-1)
+        rows.append((name, source, hp, mats, number))
+    return pd.DataFrame(rows, columns=["name", "source", "hairpins", "matures", "accession"])

@@ -9,7 +9,9 @@ Sections (each can be skipped with ``--skip``; a skipped section keeps its previ
 ``audit``
     the label audit (:func:`~mirloc_core.reports.sequence_cv.binary_label_audit`);
 ``sevencomp``
-    the seven-compartment CV, random and homology folds (:func:`~mirloc_core.reports.sequence_cv.sevencomp_cv`);
+    the seven-compartment CV on hairpins and matures, folds grouped by gene (``random``) and by homology, with
+    mature-only / hairpin-only scores, calibration and the discovery-order split
+    (:func:`~mirloc_core.reports.sequence_cv.sevencomp_cv`);
 ``speed``
     prediction speed (:mod:`mirloc_core.reports.speed`).
 
@@ -77,7 +79,8 @@ def _run_sections(result: dict, args: argparse.Namespace, lm, settings) -> None:
     if "sevencomp" not in args.skip:
         result["sevencomp"] = _timed(
             timings, "sevencomp_cv", lambda: {split: sevencomp_cv(lm, split, args.sevencomp_repeats, seeds=seeds,
-                                                                  epochs=args.epochs, device=settings.device)
+                                                                  epochs=args.epochs, device=settings.device,
+                                                                  discovery=split == "random")
                                               for split in ("random", "homology")})
     if "speed" not in args.skip:
         result["speed"] = _speed(args, settings)
@@ -116,6 +119,17 @@ def headline_summary(result: dict) -> dict:
         summary.update({"seq_7comp_auc_10fold": result["sevencomp"]["random"]["auc"]["mean"],
                         "seq_7comp_aupr_10fold": result["sevencomp"]["random"]["aupr"]["mean"],
                         "seq_7comp_auc_homology": result["sevencomp"]["homology"]["auc"]["mean"]})
+        rnd = result["sevencomp"]["random"]
+        if "by_stratum" in rnd:
+            strata = rnd["by_stratum"]["released"]
+            summary.update({"seq_7comp_auc_mature": strata["mature"]["auc"],
+                            "seq_7comp_aupr_mature": strata["mature"]["aupr"],
+                            "seq_7comp_auc_hairpin": strata["hairpin"]["auc"],
+                            "calibration_ece_7comp": rnd["calibration"]["ece_after"],
+                            "calibration_ece_7comp_uncalibrated": rnd["calibration"]["ece_before"]})
+        if "discovery_order" in rnd:
+            summary.update({"seq_7comp_auc_discovery_order": rnd["discovery_order"]["released"]["auc"],
+                            "study_bias_auc_discovery_order": rnd["discovery_order"]["study_bias_baseline"]["auc"]})
     if "speed" in result:
         summary.update({"predict10_seconds": result["speed"]["predict10_seconds"],
                         "rnafm_encoder10_seconds": result["speed"].get("rnafm_encoder10_seconds"),

@@ -9,8 +9,11 @@ of ``benchmarks/results/sequence_cv.json`` is reproducible bit for bit on the sa
 * :func:`length_rule_cv` — the ≤ 30 nt rule, as an estimator, on the same folds;
 * :func:`binary_label_audit` — what the labels leave to learn beyond the mature/precursor split, with a
   within-stratum kNN-SW model;
-* :func:`sevencomp_cv` — the released seven-compartment blend and each of its parts, random or homology folds;
-  :func:`seven_part_runs` is its fold loop (usable without the neural part).
+* :func:`sevencomp_cv` — the released seven-compartment blend and each of its parts on hairpins and matures,
+  folds grouped by gene (``random``) or by homology, with mature-only / hairpin-only scores
+  (:func:`strata_scores`) and cross-fitted isotonic calibration (:func:`calibration_cv`);
+  :func:`seven_part_runs` is its fold loop (usable without the neural part);
+* :func:`discovery_cv` — the discovery-order split (train on the oldest ~80% by miRBase accession).
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import clone
 
+from mirloc_core.config import COMPARTMENTS
 from mirloc_core.features.alignment import KNN_K, knn_transfer, sequence_homology_groups, sw_similarity_matrix
 from mirloc_core.training import cv
 from mirloc_core.training.sequence import (
-    BINARY_CONFIG, EPOCHS, SEVEN_CONFIG, SEVEN_CONSERVATION_WEIGHT, SEVEN_KNN_BLEND, LengthRule,
-    SequenceInputs, SequenceModelEstimator, binary_dataset, length_rule, seven_dataset)
+    BINARY_CONFIG, EPOCHS, SEVEN_CONFIG, SEVEN_CONSERVATION_WEIGHT, SEVEN_KNN_BLEND, SEVEN_ROWS_NOTE, LengthRule,
+    SequenceInputs, SequenceModelEstimator, SevenRows, apply_calibrator, binary_dataset, fit_calibrator,
+    label_conflicts, length_rule, seven_dataset, seven_training_rows)
 
 ABLATIONS = {
     "onehot": dict(BINARY_CONFIG, encoders=("onehot",), globals=("length",)),
@@ -164,36 +169,48 @@ SEVEN_SELECTION_NOTE = (
 
 @dataclass
 class SevenData:
-    """Everything the seven-compartment CV reads: the dataset, its homology groups (homology split only), the
-    SW similarity, the study-bias score and the conservation features."""
+    """Everything the seven-compartment CV reads: the training rows (hairpins and matures of each labelled
+    network miRNA, :func:`~mirloc_core.training.sequence.seven_training_rows`), the CV groups of the split, the
+    SW similarity, the study-bias score of each row's gene and the conservation features."""
 
     split: str
-    seqs: list
-    y: np.ndarray
-    names: list
-    groups: np.ndarray | None
+    rows: SevenRows
+    groups: np.ndarray
     sim: np.ndarray
     bias: np.ndarray
     features: np.ndarray
     no_paralogs: list
+
+    @property
+    def seqs(self) -> list:
+        return self.rows.seqs
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.rows.y
+
+    @property
+    def kind(self) -> np.ndarray:
+        return self.rows.kind
 
     @classmethod
     def load(cls, split: str = "random") -> "SevenData":
         from mirloc_core.features.conservation import FEATURES, conservation_features
         from mirloc_core.io.data import load_network
 
-        seqs, y, names, rows = seven_dataset()
-        groups = sequence_homology_groups(seqs, names) if split == "homology" else None
+        rows = seven_training_rows()
+        groups = rows.groups
+        if split == "homology":
+            groups = cv.merged_groups(groups, sequence_homology_groups(rows.seqs, rows.names))
         net = load_network()
-        return cls(split, seqs, y, names, groups, sw_similarity_matrix(seqs),
-                   (net.disease.sum(1) + net.drug.sum(1))[rows], conservation_features(seqs),
+        return cls(split, rows, groups, sw_similarity_matrix(rows.seqs),
+                   (net.disease.sum(1) + net.drug.sum(1))[rows.rows], conservation_features(rows.seqs),
                    [i for i, name in enumerate(FEATURES) if "paralogs" not in name])
 
     def splits(self, rep: int, folds: int) -> list:
-        """The (train, test) pairs of repeat ``rep``: seeded group K-fold (homology) or shuffled K-fold."""
-        if self.split == "homology":
-            return cv.group_kfold_splits(self.groups, folds, rep)
-        return cv.kfold_splits(len(self.seqs), folds, rep)
+        """The (train, test) pairs of repeat ``rep``: seeded group K-fold over the split's groups (``random``:
+        gene ∪ identical sequence; ``homology``: that ∪ family ∪ SW similarity ≥ 0.8)."""
+        return cv.group_kfold_splits(self.groups, folds, rep)
 
 
 def _seven_fit_predict(data: SevenData, inputs: SequenceInputs | None, estimator: SequenceModelEstimator | None):
@@ -248,45 +265,176 @@ def fresh_shuffles(data: SevenData, folds: int = 10, seeds=FRESH_SEEDS) -> dict:
                     "seeds were never used while choosing the features; see selection_note"}
 
 
+def _blends(parts: dict, knn_blend: float, w_cons: float) -> dict:
+    """The released blend (with and without the paralog features) and the blend without conservation."""
+    without = (1 - knn_blend) * parts["neural"] + knn_blend * parts["knn"]
+    return {"released": w_cons * parts["cons"] + (1 - w_cons) * without, "without_conservation": without,
+            "released_np": w_cons * parts["cons_np"] + (1 - w_cons) * without}
+
+
 def _blend_scores(y: np.ndarray, parts: dict, knn_blend: float, w_cons: float) -> dict:
     """Scores of the released blend and of each part, for one repeat."""
-    without = (1 - knn_blend) * parts["neural"] + knn_blend * parts["knn"]
-    return {"released": cv.multilabel_scores(y, w_cons * parts["cons"] + (1 - w_cons) * without),
-            "without_conservation": cv.multilabel_scores(y, without),
-            "cons": cv.multilabel_scores(y, parts["cons"]), "cons_np": cv.multilabel_scores(y, parts["cons_np"]),
-            "released_np": cv.multilabel_scores(y, w_cons * parts["cons_np"] + (1 - w_cons) * without),
-            "knn": cv.multilabel_scores(y, parts["knn"]), "neural": cv.multilabel_scores(y, parts["neural"])}
+    blends = _blends(parts, knn_blend, w_cons)
+    return {**{key: cv.multilabel_scores(y, prob) for key, prob in blends.items()},
+            **{key: cv.multilabel_scores(y, parts[key]) for key in ("cons", "cons_np", "knn", "neural")}}
+
+
+def _rounded(scores: dict) -> dict:
+    return {"auc": round(scores["auc"], 4), "aupr": round(scores["aupr"], 4),
+            "per_compartment": {c: {m: round(v, 4) for m, v in d.items()}
+                                for c, d in scores["per_compartment"].items()}}
+
+
+def strata_scores(y: np.ndarray, prob: np.ndarray, kind: np.ndarray) -> dict:
+    """Pooled AUC / AUPR (:func:`~mirloc_core.training.cv.multilabel_scores`) within the mature and the hairpin
+    rows, with their counts."""
+    return {stratum: {"n": int((kind == stratum).sum()), **_rounded(cv.multilabel_scores(y[kind == stratum],
+                                                                                         prob[kind == stratum]))}
+            for stratum in ("mature", "hairpin")}
+
+
+def _strata_block(data: SevenData, parts: dict, knn_blend: float, w_cons: float) -> dict:
+    """Mature-only and hairpin-only scores of the released blend, its parts and the study-bias baseline."""
+    bias = np.repeat(data.bias[:, None].astype(float), data.y.shape[1], 1)
+    probs = {"released": _blends(parts, knn_blend, w_cons)["released"], "neural_only": parts["neural"],
+             "knn_sw_only": parts["knn"], "conservation_only": parts["cons"], "study_bias_baseline": bias}
+    return {key: strata_scores(data.y, prob, data.kind) for key, prob in probs.items()}
+
+
+# ============================================================================================ calibration
+ECE_BINS = 10
+
+
+def reliability(y: np.ndarray, p: np.ndarray, bins: int = ECE_BINS) -> dict:
+    """Brier score, expected calibration error (``bins`` equal-width bins, weighted by count) and the
+    reliability-plot data (per non-empty bin: mean probability, observed frequency, count) of one compartment."""
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    rows, ece = [], 0.0
+    for b in range(bins):
+        sel = which == b
+        if sel.any():
+            mean_p, freq = float(p[sel].mean()), float(y[sel].mean())
+            ece += sel.mean() * abs(mean_p - freq)
+            rows.append({"bin": [round(edges[b], 2), round(edges[b + 1], 2)], "mean_probability": round(mean_p, 4),
+                         "observed": round(freq, 4), "n": int(sel.sum())})
+    return {"brier": round(float(np.mean((p - y) ** 2)), 4), "ece": round(float(ece), 4), "reliability": rows}
+
+
+def calibration_cv(y: np.ndarray, prob: np.ndarray, splits: list) -> dict:
+    """Isotonic calibration per compartment, cross-fitted on the same folds: the calibrator of fold ``k`` is
+    fitted on the out-of-fold probabilities of the other folds and applied to fold ``k``; Brier, ECE and
+    reliability data before and after, per compartment, and the means over compartments."""
+    after = np.zeros_like(prob)
+    for train, test in splits:
+        after[test] = apply_calibrator(fit_calibrator(y[train], prob[train]), prob[test])
+    per = {c: {"before": reliability(y[:, j], prob[:, j]), "after": reliability(y[:, j], after[:, j])}
+           for j, c in enumerate(COMPARTMENTS)}
+    mean = {f"{m}_{w}": round(float(np.mean([per[c][w][m] for c in COMPARTMENTS])), 4)
+            for m in ("ece", "brier") for w in ("before", "after")}
+    return {**mean, "auc_after": round(cv.multilabel_scores(y, after)["auc"], 4), "per_compartment": per,
+            "bins": ECE_BINS, "method": "isotonic regression per compartment (scikit-learn, clipped), cross-fitted "
+                                        "on the out-of-fold probabilities of the released blend"}
+
+
+# ============================================================================================ discovery order
+def discovery_split(data: SevenData, train_fraction: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """Train on the miRNAs discovered first, test on the newest: CV groups (gene ∪ identical sequence) ordered
+    by their genes' lowest hairpin accession number, the first ``train_fraction`` of the genes train."""
+    rows, groups = data.rows, data.rows.groups
+    first = np.array([rows.accession[groups == g].min() for g in range(groups.max() + 1)])
+    genes = np.array([len(np.unique(rows.gene[groups == g])) for g in range(groups.max() + 1)])
+    order = np.argsort(first, kind="stable")
+    train_groups = order[np.cumsum(genes[order]) <= train_fraction * len(np.unique(rows.gene))]
+    is_train = np.isin(groups, train_groups)
+    return np.flatnonzero(is_train), np.flatnonzero(~is_train)
+
+
+def _class_counts(data: SevenData, train: np.ndarray, test: np.ndarray) -> dict:
+    """Per compartment: positives and negatives among the test rows and genes, training prevalence, evaluable."""
+    out = {}
+    for j, c in enumerate(COMPARTMENTS):
+        pos = int(data.y[test, j].sum())
+        genes_pos = len(np.unique(data.rows.gene[test][data.y[test, j] == 1]))
+        out[c] = {"test_positive_rows": pos, "test_negative_rows": len(test) - pos,
+                  "test_positive_genes": genes_pos, "test_prevalence": round(pos / len(test), 3),
+                  "train_prevalence": round(float(data.y[train, j].mean()), 3),
+                  "evaluable": bool(0 < pos < len(test))}
+    return out
+
+
+def discovery_cv(data: SevenData, estimator: SequenceModelEstimator, inputs: SequenceInputs, knn_blend: float,
+                 w_cons: float, seeds=(0,)) -> dict:
+    """The released blend trained on the oldest ~80% of the labelled miRNAs, tested on the newest ~20%: per class
+    counts, AUC / AUPR where the test rows hold both classes, per stratum, and the study-bias baseline."""
+    train, test = discovery_split(data)
+    model = clone(estimator).set_params(seeds=tuple(seeds))
+    out = cv.cross_validate(_seven_fit_predict(data, inputs, model), [(train, test)]).outputs[0]
+    prob = _blends(out, knn_blend, w_cons)["released"]
+    bias = np.repeat(data.bias[test, None].astype(float), 7, 1)
+    y, kind = data.y[test], data.kind[test]
+    groups = data.rows.groups
+    first = np.array([data.rows.accession[groups == g].min() for g in range(groups.max() + 1)])[groups]
+    genes = data.rows.gene
+    parts = (("neural_only", out["neural"]), ("knn_sw_only", out["knn"]), ("conservation_only", out["cons"]))
+    return {"n_train_rows": len(train), "n_test_rows": len(test),
+            "n_train_genes": len(np.unique(genes[train])), "n_test_genes": len(np.unique(genes[test])),
+            "accession_cut": [int(first[train].max()), int(first[test].min())],
+            "classes": _class_counts(data, train, test),
+            "released": _rounded(cv.multilabel_scores(y, prob)),
+            "study_bias_baseline": _rounded(cv.multilabel_scores(y, bias)),
+            "parts": {k: _rounded(cv.multilabel_scores(y, v)) for k, v in parts},
+            "by_stratum": {"released": strata_scores(y, prob, kind),
+                           "study_bias_baseline": strata_scores(y, bias, kind)},
+            "what": "train on the labelled network miRNAs discovered first (lowest miRBase hairpin accession of the "
+                    "gene; a CV group of genes sharing a sequence goes by its oldest gene), test on the newest ~20%; "
+                    f"one split, neural member seeds {list(seeds)}; AUC / AUPR pooled over the test rows, averaged "
+                    "over the evaluable classes only"}
 
 
 def sevencomp_cv(lm, split: str = "random", repeats: int = 1, folds: int = 10, seeds=(0,), epochs: int = EPOCHS,
                  knn_blend: float = None, conservation_weight: float = None, log=print,
-                 device: str | None = None) -> dict:
-    """10-fold CV of the seven-compartment sequence model (``split`` = ``random`` or ``homology``).
+                 device: str | None = None, discovery: bool = False) -> dict:
+    """10-fold CV of the seven-compartment sequence model on its training rows (hairpins and matures of each
+    labelled network miRNA), folds grouped by ``split``: ``random`` (gene ∪ identical sequence) or ``homology``.
 
     The headline AUC/AUPR are those of the released model: ``w`` × the conservation head + (1 - ``w``) × (the
     neural ensemble blended with kNN-SW homology transfer, weight ``knn_blend``), with ``w`` =
     ``conservation_weight`` (defaults :data:`~mirloc_core.training.sequence.SEVEN_CONSERVATION_WEIGHT`,
     :data:`~mirloc_core.training.sequence.SEVEN_KNN_BLEND`). Each part alone, the model without conservation,
-    and the study-bias baseline are reported too.
+    the study-bias baseline, mature-only and hairpin-only scores, the cross-fitted isotonic calibration of the
+    last repeat (and the calibrator fitted on all its out-of-fold probabilities) are reported too; with
+    ``discovery``, the discovery-order split (:func:`discovery_cv`).
     """
     knn_blend = SEVEN_KNN_BLEND if knn_blend is None else knn_blend
     w_cons = SEVEN_CONSERVATION_WEIGHT if conservation_weight is None else conservation_weight
     data = SevenData.load(split)
     estimator = SequenceModelEstimator(SEVEN_CONFIG, None, tuple(seeds), epochs, device=device)  # LM: in the inputs
     inputs = SequenceInputs(data.seqs, estimator.model_config, lm)
-    scores, start, cons = [], time.perf_counter(), None
+    scores, start, parts = [], time.perf_counter(), None
     for rep in range(repeats):
         parts = seven_part_runs(data, [rep], folds, estimator, inputs, seeds)[0]
         scores.append(_blend_scores(data.y, parts, knn_blend, w_cons))
-        cons = parts["cons"]
         log(f"  {split} repeat {rep + 1}: AUC {scores[-1]['released']['auc']:.4f} "
             f"AUPR {scores[-1]['released']['aupr']:.4f} ({time.perf_counter() - start:.0f}s)")
-    out = _seven_summary(data, scores, cons, knn_blend, w_cons, fresh_shuffles(data, folds))
-    out = {"split": split, "n": len(data.seqs), "folds": folds, "repeats": repeats, "seeds_per_fold": len(seeds),
-           "epochs": epochs, **out, "seconds": round(time.perf_counter() - start, 1)}
-    if data.groups is not None:
-        out["homology_groups"] = int(data.groups.max() + 1)
-        out["largest_group"] = int(np.bincount(data.groups).max())
+    released = _blends(parts, knn_blend, w_cons)["released"]
+    out = _seven_summary(data, scores, parts["cons"], knn_blend, w_cons, fresh_shuffles(data, folds))
+    out = {"split": split, "n": len(data.seqs), "n_genes": int(data.rows.gene.max() + 1),
+           "n_mature_rows": int((data.kind == "mature").sum()), "n_hairpin_rows": int((data.kind == "hairpin").sum()),
+           "folds": folds, "repeats": repeats, "seeds_per_fold": len(seeds), "epochs": epochs, **out,
+           "by_stratum": _strata_block(data, parts, knn_blend, w_cons),
+           "calibration": calibration_cv(data.y, released, data.splits(repeats - 1, folds)),
+           "cv_groups": int(data.groups.max() + 1), "largest_group": int(np.bincount(data.groups).max()),
+           "training_rows_note": SEVEN_ROWS_NOTE}
+    if split == "random":
+        out["calibrator"] = fit_calibrator(data.y, released)
+        out["base_rates"] = {c: round(float(v), 4) for c, v in zip(COMPARTMENTS, data.y.mean(0))}
+        out["label_conflicts"] = {"training_rows": label_conflicts(data.seqs, data.y, data.rows.names),
+                                  "one_sequence_per_gene": label_conflicts(*seven_dataset()[:3])}
+    if discovery:
+        log(f"  {split}: discovery-order split")
+        out["discovery_order"] = discovery_cv(data, estimator, inputs, knn_blend, w_cons, seeds)
+    out["seconds"] = round(time.perf_counter() - start, 1)
     return out
 
 

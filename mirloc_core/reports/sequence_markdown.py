@@ -80,7 +80,9 @@ def _seven_table(result: dict) -> list[str]:
     for key in ("random", "homology"):
         s = result.get("sevencomp", {}).get(key)
         if s:
-            lines.append(f"| {s['folds']}-fold {key} | {s['n']} | {s['repeats']} × {s['seeds_per_fold']} | "
+            n = f"{s['n']} rows ({s['n_genes']} miRNAs)" if "n_genes" in s else s["n"]
+            fold = {"random": "grouped by miRNA"}.get(key, key) if "n_genes" in s else key
+            lines.append(f"| {s['folds']}-fold {fold} | {n} | {s['repeats']} × {s['seeds_per_fold']} | "
                          f"{_fmt(s['auc'])} | {_fmt(s['aupr'])} | "
                          f"{s['study_bias_baseline']['auc']:.3f} / {s['study_bias_baseline']['aupr']:.3f} |")
             above = {m: "above" if s[m]["mean"] > s["study_bias_baseline"][m] else "not above"
@@ -132,6 +134,94 @@ def _seven_parts(result: dict) -> list[str]:
     return lines
 
 
+def _seven_strata(result: dict) -> list[str]:
+    """Mature-only and hairpin-only rows of the seven-compartment CV (``by_stratum``)."""
+    splits = [(key, s) for key in ("random", "homology") if (s := result.get("sevencomp", {}).get(key))
+              and "by_stratum" in s]
+    if not splits:
+        return []
+    lines = ["", "#### What users paste: mature-only and hairpin-only test rows (pooled out-of-fold AUC / AUPR)", "",
+             f"Training rows: every distinct hairpin and mature sequence of each labelled network miRNA "
+             f"({splits[0][1]['n_hairpin_rows']} hairpin and {splits[0][1]['n_mature_rows']} mature rows from "
+             f"{splits[0][1]['n_genes']} miRNAs), with the miRNA's labels; folds never split a miRNA or identical "
+             "sequences (`random`: grouped by gene ∪ identical sequence).", "",
+             "| split | model | mature rows AUC / AUPR | hairpin rows AUC / AUPR |", "|---|---|---|---|"]
+    names = {"released": "released blend", "neural_only": "neural alone", "knn_sw_only": "kNN-SW alone",
+             "conservation_only": "conservation head alone", "study_bias_baseline": "study-bias baseline"}
+    for key, s in splits:
+        for model, label in names.items():
+            st = s["by_stratum"][model]
+            lines.append(f"| {key} ({s['repeats']} repeat) | {label} | {st['mature']['auc']:.3f} / "
+                         f"{st['mature']['aupr']:.3f} (n={st['mature']['n']}) | {st['hairpin']['auc']:.3f} / "
+                         f"{st['hairpin']['aupr']:.3f} (n={st['hairpin']['n']}) |")
+    return lines
+
+
+def _discovery(result: dict) -> list[str]:
+    """The discovery-order split (``sevencomp.random.discovery_order``)."""
+    d = result.get("sevencomp", {}).get("random", {}).get("discovery_order")
+    if not d:
+        return []
+    lines = ["", "#### Discovery order: trained on the miRNAs found first, tested on the newest", "",
+             f"{d['what']}. Train {d['n_train_genes']} miRNAs ({d['n_train_rows']} rows, hairpin accessions up to "
+             f"MI{d['accession_cut'][0]:07d}), test {d['n_test_genes']} miRNAs ({d['n_test_rows']} rows, from "
+             f"MI{d['accession_cut'][1]:07d}). Released blend AUC {d['released']['auc']:.3f} / AUPR "
+             f"{d['released']['aupr']:.3f}; study-bias baseline {d['study_bias_baseline']['auc']:.3f} / "
+             f"{d['study_bias_baseline']['aupr']:.3f}.", "",
+             "| compartment | test positives: rows (miRNAs) | test prevalence | train prevalence | evaluable | "
+             "released AUC / AUPR | study-bias AUC |", "|---|---|---|---|---|---|---|"]
+    for c, k in d["classes"].items():
+        r, b = d["released"]["per_compartment"].get(c), d["study_bias_baseline"]["per_compartment"].get(c)
+        score = f"{r['auc']:.3f} / {r['aupr']:.3f}" if r else "—"
+        lines.append(f"| {c} | {k['test_positive_rows']} ({k['test_positive_genes']}) | {k['test_prevalence']} | "
+                     f"{k['train_prevalence']} | {'yes' if k['evaluable'] else 'no (one class)'} | {score} | "
+                     f"{b['auc']:.3f} |" if b else f"| {c} | {k['test_positive_rows']} ({k['test_positive_genes']}) "
+                     f"| {k['test_prevalence']} | {k['train_prevalence']} | no (one class) | — | — |")
+    st = d["by_stratum"]
+    lines += ["", "Per stratum (AUC / AUPR over the evaluable classes): " + "; ".join(
+        f"{stratum} rows: released {st['released'][stratum]['auc']:.3f} / {st['released'][stratum]['aupr']:.3f}, "
+        f"study bias {st['study_bias_baseline'][stratum]['auc']:.3f} / "
+        f"{st['study_bias_baseline'][stratum]['aupr']:.3f}" for stratum in ("mature", "hairpin")) + ".",
+              "", "Newly found miRNAs are almost all labelled exosome and microvesicle only (from exosome "
+                  "profiling): those two classes cannot be evaluated on this split, and the few positives of the "
+                  "others make their figures noisy (counts above)."]
+    return lines
+
+
+def _calibration(result: dict) -> list[str]:
+    """Calibration of the released blend (``sevencomp.random.calibration``)."""
+    s = result.get("sevencomp", {}).get("random", {})
+    cal = s.get("calibration")
+    if not cal:
+        return []
+    lines = ["", "#### Calibration of the seven-compartment probabilities", "",
+             f"{cal['method']} ({cal['bins']} equal-width bins for the ECE). Mean over compartments: ECE "
+             f"{cal['ece_before']:.3f} → {cal['ece_after']:.3f}, Brier {cal['brier_before']:.3f} → "
+             f"{cal['brier_after']:.3f} (AUC after {cal['auc_after']:.3f}).", "",
+             "| compartment | base rate | Brier before → after | ECE before → after |", "|---|---|---|---|"]
+    rates = s.get("base_rates", {})
+    for c, v in cal["per_compartment"].items():
+        lines.append(f"| {c} | {rates.get(c, float('nan')):.2f} | {v['before']['brier']:.3f} → "
+                     f"{v['after']['brier']:.3f} | {v['before']['ece']:.3f} → {v['after']['ece']:.3f} |")
+    return lines + ["", "The released calibrator (`weights/sequence/sevencomp_calibration.json`) is fitted on all "
+                        "out-of-fold probabilities; the figures above are cross-fitted (fold k calibrated by the "
+                        "other folds)."]
+
+
+def _conflicts(result: dict) -> list[str]:
+    c = result.get("sevencomp", {}).get("random", {}).get("label_conflicts")
+    if not c:
+        return []
+    one, rows = c["one_sequence_per_gene"], c["training_rows"]
+    shown = ", ".join(" vs ".join(x["names"]) for x in one["conflicts"])
+    return ["", f"Label conflicts: with one sequence per miRNA, {one['identical_sequence_sets']} sequences are "
+                f"shared by different miRNAs and {one['with_different_labels']} of them carry different labels "
+                f"({shown}); "
+                f"with hairpins and matures, {rows['with_different_labels']} of {rows['identical_sequence_sets']} "
+                "shared sequences do (paralogous copies share matures). Treatment: "
+                + result["sevencomp"]["random"]["training_rows_note"]]
+
+
 def _speed_and_lm(result: dict) -> list[str]:
     lines, sp = [], result.get("speed", {})
     if sp:
@@ -160,7 +250,8 @@ def _speed_and_lm(result: dict) -> list[str]:
 
 def benchmark_markdown(result: dict) -> str:
     """The ``sequence`` section of docs/benchmarks.md, generated from the JSON result."""
-    return "\n".join(_binary_lines(result) + _seven_table(result) + _seven_parts(result) + _speed_and_lm(result))
+    return "\n".join(_binary_lines(result) + _seven_table(result) + _seven_parts(result) + _seven_strata(result)
+                     + _discovery(result) + _calibration(result) + _conflicts(result) + _speed_and_lm(result))
 
 
 def _figure(metrics: dict, key: str) -> str:
@@ -183,16 +274,25 @@ def sequence_model_card(metrics: dict, knn_blend: float, conservation_weight: fl
 - **Extracellular vs intracellular**: trained on RNALoc-LM's train.tsv only ({n_binary} miRNAs). 5-fold CV ACC
   {f("seq_binary_acc_cv5")}, macro-F1 {f("seq_binary_macro_f1_cv5")}; the length rule (≤ 30 nt ⇒ extracellular)
   scores {f("length_rule_acc_cv5")} / {f("length_rule_macro_f1_cv5")}. The call is mostly "mature vs precursor".
-- **Seven compartments**: trained on the {n_seven} labelled network miRNAs with a miRBase sequence. Output =
+- **Seven compartments**: trained on {n_seven} sequences: every distinct miRBase 22 hairpin and mature of each
+  labelled network miRNA, with that miRNA's labels (so matures, what users paste, are in the training data). Output =
   {conservation_weight:g} × a conservation head + {1 - conservation_weight:g} × ({neural:g} × the neural model +
-  {knn_blend:g} × the labels of the {KNN_K} most Smith–Waterman-similar training miRNAs). The conservation head
+  {knn_blend:g} × the labels of the {KNN_K} most Smith–Waterman-similar training sequences). The conservation head
   (`conservation.safetensors`) is a logistic regression on how many other species in miRBase 22 share the
   sequence's k-mers, and how many other human miRBase loci do (paralogs: multi-copy genes, families; the
   sequence's own precursor and matures are not counted); it needs miRBase in the data directory at prediction
-  time and is skipped, with a notice, without it. 10-fold CV AUC {f("seq_7comp_auc_10fold")} (AUPR
-  {f("seq_7comp_aupr_10fold")}); homology-aware folds AUC {f("seq_7comp_auc_homology")}. Conserved miRNAs and
-  large families are the long-known, well-studied ones, so much of this is study bias seen through sequence (the
-  benchmark reports the rank correlation and the study-bias baseline).
+  time and is skipped, with a notice, without it. 10-fold CV, folds grouped by miRNA (a mature never tested while
+  its own hairpin trains): AUC {f("seq_7comp_auc_10fold")} (AUPR {f("seq_7comp_aupr_10fold")}); on mature rows
+  only AUC {f("seq_7comp_auc_mature")}, on hairpin rows only {f("seq_7comp_auc_hairpin")}; homology-aware folds
+  AUC {f("seq_7comp_auc_homology")}. Trained on the miRNAs discovered first and tested on the newest 20%
+  (discovery order): AUC {f("seq_7comp_auc_discovery_order")} over the classes that split can evaluate, where
+  the study-bias baseline (number of known disease + drug links) reaches {f("study_bias_auc_discovery_order")}.
+  Conserved miRNAs and large families are the long-known, well-studied ones, so much of this is study bias seen
+  through sequence (the benchmark reports the rank correlation and the study-bias baseline).
+- **Calibration and base rates**: `sevencomp_calibration.json` holds an isotonic calibrator per compartment,
+  fitted on the out-of-fold probabilities of the released blend, and the training prevalence of each compartment
+  (base rates). Mean expected calibration error over compartments (10 bins, cross-fitted): uncalibrated
+  {f("calibration_ece_7comp_uncalibrated")}, calibrated {f("calibration_ece_7comp")}.
 - Speed on 2 CPU cores (seconds): 10 sequences {f("predict10_seconds")}; all miRBase 22 matures
   {f("mirbase_batch_seconds")}.
 - Full tables, baselines and commands: `docs/benchmarks.md`, `benchmarks/results/sequence_cv.json`.

@@ -17,7 +17,9 @@ Fold schemes
 :func:`splits_from_folds`
     ``(train, test)`` pairs from a list of test folds (train = the other folds, in fold order);
 :func:`kfold_splits`, :func:`stratified_splits`, :func:`group_kfold_splits`
-    scikit-learn's shuffled K-fold, stratified K-fold and group K-fold (groups relabelled by a seeded permutation).
+    scikit-learn's shuffled K-fold, stratified K-fold and group K-fold (groups relabelled by a seeded permutation);
+:func:`merged_groups`
+    the union of several groupings (e.g. gene ∪ identical sequence ∪ homology) as one grouping.
 """
 
 from __future__ import annotations
@@ -81,6 +83,27 @@ def group_kfold_splits(groups: np.ndarray, n_folds: int, seed: int) -> list[tupl
     groups = np.asarray(groups)
     perm = np.random.default_rng(seed).permutation(groups.max() + 1)
     return list(GroupKFold(n_folds).split(np.zeros(len(groups)), groups=perm[groups]))
+
+
+def merged_groups(*groupings) -> np.ndarray:
+    """Groups that keep together every two rows sharing a label in any of ``groupings`` (each a length-N array of
+    hashable labels): the connected components, numbered ``0 .. n_groups - 1`` in order of first row."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(groupings[0])
+    src, dst, offset = [], [], n
+    for grouping in groupings:
+        _, codes = np.unique(np.asarray(grouping), return_inverse=True)
+        src.append(np.arange(n))
+        dst.append(offset + codes)
+        offset += int(codes.max()) + 1
+    src, dst = np.concatenate(src), np.concatenate(dst)
+    graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(offset, offset))
+    _, labels = connected_components(graph, directed=False)
+    _, first, inverse = np.unique(labels[:n], return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(first))
+    return rank[inverse]
 
 
 # ============================================================================================ the runner

@@ -5,9 +5,12 @@
   ``predict_proba(sequences)``;
 * :class:`LengthRule` — the ≤ 30 nt ⇒ extracellular baseline, as an estimator too;
 * :data:`BINARY_CONFIG`, :data:`SEVEN_CONFIG`, the blend weights of the released seven-compartment output, and the
-  datasets (:func:`binary_dataset`, :func:`seven_dataset`);
-* ``python -m mirloc_core train sequence`` (:func:`cli_train`): train the released models →
-  ``weights/sequence/`` (the model card is rendered from ``benchmarks/results/sequence_cv.json``).
+  datasets (:func:`binary_dataset`; :func:`seven_training_rows`, the hairpins and matures of each labelled network
+  miRNA that the seven-compartment model trains on; :func:`seven_dataset`, the older one sequence per miRNA);
+* the isotonic calibrator of the seven-compartment output (:func:`fit_calibrator`, :func:`apply_calibrator`,
+  released as :data:`CALIBRATION_FILE` with the base rates);
+* ``python -m mirloc_core train sequence [--keep-binary]`` (:func:`cli_train`): train the released models →
+  ``weights/sequence/`` (the model card and the calibrator come from ``benchmarks/results/sequence_cv.json``).
 
 Cross-validation of these models is in :mod:`mirloc_core.reports.sequence_cv`; LM pretraining in
 :mod:`mirloc_core.training.lm`.
@@ -19,6 +22,7 @@ import argparse
 import json
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -267,7 +271,8 @@ def binary_dataset() -> tuple[list[str], np.ndarray, np.ndarray]:
 
 
 def seven_dataset() -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
-    """Labelled network miRNAs that have a miRBase sequence: sequences, labels (N, 7), names, network rows."""
+    """One sequence per labelled network miRNA (the name's mapped miRBase sequence, 92% hairpins; the training data
+    before issue 13): sequences, labels (N, 7), names, network rows. See :func:`seven_training_rows`."""
     from mirloc_core.io.data import load_network, map_names_to_sequences
 
     net = load_network()
@@ -275,6 +280,108 @@ def seven_dataset() -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
     rows = np.flatnonzero(net.labelled & (mapping["sequence"] != "").to_numpy())
     return (mapping["sequence"].to_numpy()[rows].tolist(), net.labels[rows].astype(np.float32),
             [net.names[i] for i in rows], rows)
+
+
+SEVEN_ROWS_NOTE = (
+    "Each labelled network miRNA contributes every distinct sequence among its miRBase 22 hairpins and matures "
+    "(io.data.gene_mirbase_entries), each row with the gene's labels. Identical sequences of different genes are "
+    "kept as separate rows (each with its own gene's labels, so a conflicting pair trains the model towards their "
+    "mean, which is what the data say about that sequence) and always share a CV group with every row of both "
+    "genes (groups = gene ∪ identical sequence), so no sequence, mature or hairpin is ever in a test fold while "
+    "an identical copy or a row of its own gene trains. Merging by the union of labels was not chosen: it would "
+    "invent positives for both genes and change the labels the CV scores.")
+
+
+@dataclass
+class SevenRows:
+    """The seven-compartment training rows (:func:`seven_training_rows`), aligned arrays."""
+
+    seqs: list
+    y: np.ndarray
+    names: list
+    rows: np.ndarray
+    kind: np.ndarray
+    entries: list
+    gene: np.ndarray
+    accession: np.ndarray
+    groups: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+
+def seven_training_rows() -> SevenRows:
+    """Every distinct hairpin and mature sequence of each labelled network miRNA, with the gene's labels.
+
+    ``names``: the gene's network name; ``rows``: its network row; ``kind``: ``hairpin`` / ``mature``;
+    ``entries``: the miRBase names with that sequence (``;``-joined); ``gene``: 0 .. n_genes - 1;
+    ``accession``: the gene's lowest hairpin accession number (discovery order; -1 when none); ``groups``: the CV
+    groups, gene ∪ identical sequence (see :data:`SEVEN_ROWS_NOTE`).
+    """
+    from mirloc_core.io.data import gene_mirbase_entries, load_mirbase, load_network
+    from mirloc_core.training.cv import merged_groups
+
+    net = load_network()
+    genes = gene_mirbase_entries()
+    hairpins, matures = load_mirbase("hairpin", "hsa"), load_mirbase("mature", "hsa")
+    out = {k: [] for k in ("seqs", "y", "names", "rows", "kind", "entries", "gene", "accession")}
+    n_genes = 0
+    for row in np.flatnonzero(net.labelled):
+        by_seq: dict = {}
+        for kind, names, table in (("hairpin", genes.at[row, "hairpins"], hairpins),
+                                   ("mature", genes.at[row, "matures"], matures)):
+            for entry in names:
+                by_seq.setdefault(table[entry], (kind, []))[1].append(entry)
+        for seq, (kind, entries) in by_seq.items():
+            for key, value in (("seqs", seq), ("y", net.labels[row]), ("names", net.names[row]), ("rows", row),
+                               ("kind", kind), ("entries", ";".join(entries)), ("gene", n_genes),
+                               ("accession", genes.at[row, "accession"])):
+                out[key].append(value)
+        n_genes += bool(by_seq)
+    seq_ids = np.unique(out["seqs"], return_inverse=True)[1]
+    return SevenRows(out["seqs"], np.asarray(out["y"], dtype=np.float32), out["names"], np.array(out["rows"]),
+                     np.array(out["kind"]), out["entries"], np.array(out["gene"]), np.array(out["accession"]),
+                     merged_groups(np.array(out["gene"]), seq_ids))
+
+
+def label_conflicts(seqs: list[str], y: np.ndarray, names: list[str]) -> dict:
+    """Identical sequences of different miRNAs: how many sets, how many carry different labels, and those sets
+    (names, labels as compartment lists)."""
+    from collections import defaultdict
+
+    by_seq = defaultdict(list)
+    for i, seq in enumerate(seqs):
+        by_seq[seq].append(i)
+    shared = [idx for idx in by_seq.values() if len({names[i] for i in idx}) > 1]
+    conflicts = [idx for idx in shared if len({tuple(y[i]) for i in idx}) > 1]
+    return {"identical_sequence_sets": len(shared), "with_different_labels": len(conflicts),
+            "conflicts": [{"names": [names[i] for i in idx], "length": len(seqs[idx[0]]),
+                           "labels": [[c for c, v in zip(COMPARTMENTS, y[i]) if v] for i in idx]}
+                          for idx in sorted(conflicts, key=lambda idx: names[idx[0]])]}
+
+
+CALIBRATION_FILE = "sevencomp_calibration.json"
+"""The released isotonic calibrator of the seven-compartment output and the base rates (``weights/sequence``)."""
+
+
+def fit_calibrator(y: np.ndarray, prob: np.ndarray) -> dict:
+    """Isotonic regression per compartment of the labels ``y`` (N, 7) on the probabilities ``prob`` (N, 7):
+    ``{compartment: {"x": thresholds, "y": calibrated values}}``; :func:`apply_calibrator` interpolates linearly
+    between the thresholds and clips outside them (scikit-learn's ``IsotonicRegression(out_of_bounds="clip")``)."""
+    from sklearn.isotonic import IsotonicRegression
+
+    out = {}
+    for j, name in enumerate(COMPARTMENTS):
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(prob[:, j], y[:, j])
+        out[name] = {"x": [round(float(v), 6) for v in iso.X_thresholds_],
+                     "y": [round(float(v), 6) for v in iso.y_thresholds_]}
+    return out
+
+
+def apply_calibrator(calibrator: dict, prob: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities (N, 7): ``numpy.interp(p, x, y)`` per compartment (see :func:`fit_calibrator`)."""
+    return np.stack([np.interp(prob[:, j], calibrator[name]["x"], calibrator[name]["y"])
+                     for j, name in enumerate(COMPARTMENTS)], axis=1)
 
 
 def train_ensemble(cfg, sequences: list[str], targets: np.ndarray, lm, seeds=SEEDS, epochs: int = EPOCHS,
@@ -287,38 +394,73 @@ def train_ensemble(cfg, sequences: list[str], targets: np.ndarray, lm, seeds=SEE
 # --------------------------------------------------------------------------- the release command
 
 
-def _train_release(lm, seeds: tuple, epochs: int, device: str | None) -> dict:
-    """Both released ensembles, their data sizes and training seconds."""
+def _train_release(lm, seeds: tuple, epochs: int, device: str | None, keep_binary: bool = False) -> dict:
+    """Both released ensembles (the binary one only when not ``keep_binary``), data sizes and training seconds."""
     start = time.perf_counter()
     seqs, y, _ = binary_dataset()
-    binary = train_ensemble(ModelConfig(**BINARY_CONFIG), seqs, y, lm, seeds, epochs, device)
-    timings = {"binary_seconds": round(time.perf_counter() - start, 1)}
-    seqs7, y7, names7, _ = seven_dataset()
-    seven = train_ensemble(ModelConfig(**SEVEN_CONFIG), seqs7, y7, lm, seeds, epochs, device)
-    timings["sevencomp_seconds"] = round(time.perf_counter() - start - timings["binary_seconds"], 1)
-    return {"binary": binary, "seven": seven, "n_binary": len(seqs), "seqs7": seqs7, "y7": y7, "names7": names7,
-            "timings": timings}
+    binary = None if keep_binary else train_ensemble(ModelConfig(**BINARY_CONFIG), seqs, y, lm, seeds, epochs, device)
+    timings = {"binary_seconds": None if keep_binary else round(time.perf_counter() - start, 1)}
+    rows = seven_training_rows()
+    t0 = time.perf_counter()
+    seven = train_ensemble(ModelConfig(**SEVEN_CONFIG), rows.seqs, rows.y, lm, seeds, epochs, device)
+    timings["sevencomp_seconds"] = round(time.perf_counter() - t0, 1)
+    return {"binary": binary, "seven": seven, "n_binary": len(seqs), "seqs7": rows.seqs, "y7": rows.y,
+            "names7": rows.names, "rows7": rows, "timings": timings}
+
+
+def _base_rates(y: np.ndarray) -> dict:
+    return {c: round(float(v), 4) for c, v in zip(COMPARTMENTS, np.asarray(y).mean(0))}
+
+
+def _save_calibration(out: Path, fitted: dict, cv_result: dict) -> None:
+    """``sevencomp_calibration.json``: the isotonic calibrator fitted on all out-of-fold probabilities of the
+    released blend (``sevencomp.random.calibrator`` of ``sequence_cv.json``), and the base rates; written only
+    when that CV ran on the same training rows (else removed, with a message)."""
+    path = out / CALIBRATION_FILE
+    seven = (cv_result.get("sevencomp") or {}).get("random") or {}
+    if "calibrator" not in seven or seven.get("n") != len(fitted["seqs7"]):
+        print(f"no calibrator for these {len(fitted['seqs7'])} training rows in sequence_cv.json: "
+              f"{CALIBRATION_FILE} not written (run `python -m mirloc_core benchmark sequence` first)")
+        if path.exists():
+            path.unlink()
+        return
+    rows = fitted["rows7"]
+    path.write_text(json.dumps({
+        "method": "isotonic", "apply": "numpy.interp(p, x, y) per compartment on the released blend's probability",
+        "compartments": list(COMPARTMENTS), "calibrator": seven["calibrator"],
+        "base_rates": _base_rates(fitted["y7"]),
+        "base_rates_genes": _base_rates(rows.y[np.unique(rows.gene, return_index=True)[1]]),
+        "base_rates_note": "training prevalence of each compartment: over the training rows (hairpins and matures), "
+                           "and over the labelled network miRNAs (genes)",
+        "fitted_on": f"the pooled out-of-fold probabilities of the released blend, {seven['folds']}-fold grouped CV "
+                     f"(repeat {seven['repeats'] - 1}), benchmarks/results/sequence_cv.json",
+        "ece_before": seven["calibration"]["ece_before"], "ece_after_crossfitted": seven["calibration"]["ece_after"],
+        "n_train": len(fitted["seqs7"])}, indent=1) + "\n")
 
 
 def _save_release(out: Path, fitted: dict, lm_sha: str, seeds: tuple, epochs: int, knn_blend: float,
                   conservation_weight: float) -> None:
-    """Write the ensembles, the kNN-SW reference and the conservation head into ``out``."""
+    """Write the ensembles (the binary one unless kept), the kNN-SW reference and the conservation head."""
     from mirloc_core.features.conservation import FEATURES, HEAD_FILE, conservation_features, fit_head
     from mirloc_core.io.artifacts import save_tensors
 
-    seqs7, y7 = fitted["seqs7"], fitted["y7"]
-    save_tensors(out / "binary.safetensors", fitted["binary"].state_tensors(),
-                 {"config": ModelConfig(**BINARY_CONFIG).to_dict(),
-                  "task": "extracellular (0) vs intracellular (1), RNALoc-LM train.tsv",
-                  "seeds": list(seeds), "epochs": epochs, "lm_sha256": lm_sha, "n_train": fitted["n_binary"]})
+    seqs7, y7, rows = fitted["seqs7"], fitted["y7"], fitted["rows7"]
+    if fitted["binary"] is not None:
+        save_tensors(out / "binary.safetensors", fitted["binary"].state_tensors(),
+                     {"config": ModelConfig(**BINARY_CONFIG).to_dict(),
+                      "task": "extracellular (0) vs intracellular (1), RNALoc-LM train.tsv",
+                      "seeds": list(seeds), "epochs": epochs, "lm_sha256": lm_sha, "n_train": fitted["n_binary"]})
     save_tensors(out / "sevencomp.safetensors", fitted["seven"].state_tensors(),
                  {"config": ModelConfig(**SEVEN_CONFIG).to_dict(),
-                  "task": "seven compartments (multi-label), labelled network miRNAs",
-                  "compartments": list(COMPARTMENTS),
+                  "task": "seven compartments (multi-label), hairpins and matures of the labelled network miRNAs",
+                  "compartments": list(COMPARTMENTS), "base_rates": _base_rates(y7),
+                  "n_mature": int((rows.kind == "mature").sum()), "n_hairpin": int((rows.kind == "hairpin").sum()),
+                  "n_genes": int(rows.gene.max() + 1),
                   "seeds": list(seeds), "epochs": epochs, "lm_sha256": lm_sha, "n_train": len(seqs7)})
     reference = out / "sevencomp_reference.json"
     if knn_blend > 0:
         reference.write_text(json.dumps({"k": KNN_K, "weight": knn_blend, "names": fitted["names7"],
+                                         "kind": rows.kind.tolist(), "entries": rows.entries,
                                          "sequences": seqs7, "labels": y7.astype(int).tolist()}) + "\n")
     elif reference.exists():
         reference.unlink()
@@ -343,6 +485,8 @@ def _parse_train_args(argv: list[str]) -> argparse.Namespace:
                         help="weight of kNN-SW homology transfer in the seven-compartment output (0: off)")
     parser.add_argument("--conservation-weight", type=float, default=SEVEN_CONSERVATION_WEIGHT,
                         help="weight of the conservation head in the seven-compartment output (0: off)")
+    parser.add_argument("--keep-binary", action="store_true",
+                        help="keep the released binary.safetensors as it is (do not retrain the binary model)")
     return parser.parse_args(argv)
 
 
@@ -364,11 +508,15 @@ def cli_train(argv: list[str]) -> int:
     verify_manifest(root / "lm")
     lm = load_lm(root / "lm")
     seeds = tuple(range(args.seeds))
-    fitted = _train_release(lm, seeds, args.epochs, settings.device)
+    if args.keep_binary and not (out / "binary.safetensors").is_file():
+        raise SystemExit(f"--keep-binary: no {out / 'binary.safetensors'} to keep")
+    fitted = _train_release(lm, seeds, args.epochs, settings.device, args.keep_binary)
     out.mkdir(parents=True, exist_ok=True)
     lm_sha = file_sha256(root / "lm" / LM_FILE)
     _save_release(out, fitted, lm_sha, seeds, args.epochs, args.knn_blend, args.conservation_weight)
-    metrics = (read_json(settings.results_dir / "sequence_cv.json", {}) or {}).get("summary", {})
+    cv_result = read_json(settings.results_dir / "sequence_cv.json", {}) or {}
+    _save_calibration(out, fitted, cv_result)
+    metrics = cv_result.get("summary", {})
     (out / "model_card.md").write_text(sequence_model_card(metrics, args.knn_blend, args.conservation_weight,
                                                            fitted["n_binary"], len(fitted["seqs7"]), len(seeds),
                                                            args.epochs))
@@ -377,7 +525,8 @@ def cli_train(argv: list[str]) -> int:
                            "sevencomp": ModelConfig(**SEVEN_CONFIG).to_dict(),
                            "epochs": args.epochs, "seeds": list(seeds), "lm_sha256": lm_sha,
                            "timings": fitted["timings"], "threads": args.threads, "knn_blend": args.knn_blend,
-                           "conservation_weight": args.conservation_weight},
+                           "conservation_weight": args.conservation_weight, "keep_binary": args.keep_binary,
+                           "calibration_file": CALIBRATION_FILE},
                    data=data_fingerprint(("network1041", "mirbase22", "rnaloc_lm_mirna")))
     print(f"wrote {out} ({fitted['timings']})")
     return 0
