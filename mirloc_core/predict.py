@@ -170,6 +170,10 @@ class Predictor:
         self.knn_reference = None
         self.conservation = None
         """(head arrays, weight) of the released conservation head, or None (see :mod:`.conservation`)."""
+        self.calibrator = None
+        """Isotonic map of the seven-compartment sequence output to calibrated probabilities, or None."""
+        self.sequence_base_rates = None
+        """Compartment prevalence among the sequence model's training rows (released with the calibrator)."""
         self.threads = max(1, int(self.settings.threads or 1))
         """torch CPU threads used while predicting (restored afterwards): ``settings.threads``, default 1 (small
         models; the app serves one request per thread)."""
@@ -203,6 +207,7 @@ class Predictor:
                         root, settings)
         predictor.knn_reference = bundle.knn_reference
         predictor.conservation = bundle.conservation
+        predictor.calibrator, predictor.sequence_base_rates = bundle.calibrator, bundle.base_rates
         return predictor
 
     def warm(self) -> "Predictor":
@@ -398,6 +403,8 @@ class Predictor:
         if self.knn_reference is not None:
             seven.probabilities = self._blend_knn(seqs, seven.probabilities, transfer)
         seven.probabilities, conservation_weight, counts = self._blend_conservation(seqs, seven.probabilities)
+        if self.calibrator is not None:
+            seven.probabilities = self.calibrator(seven.probabilities).astype(np.float32)
         domains = self._domain(seqs)
         if bar is not None:
             bar.close()
@@ -473,7 +480,8 @@ class Predictor:
             unknown = np.full(7, np.nan)
             network = (np.asarray(self.atlas.labels, float)[np.asarray(self.atlas.labelled, bool)].mean(0)
                        if self.atlas is not None else unknown)
-            sequence = (np.asarray(self.knn_reference[1], float).mean(0) if self.knn_reference is not None
+            sequence = (np.asarray(self.sequence_base_rates, float) if self.sequence_base_rates is not None
+                        else np.asarray(self.knn_reference[1], float).mean(0) if self.knn_reference is not None
                         else unknown)
             self._base_rates = {"network": network, "sequence": sequence}
         return self._base_rates
@@ -508,6 +516,7 @@ class Predictor:
                                "(labelled network miRNAs)",
             "sevencomp_knn_blend": self.knn_reference[3] if self.knn_reference is not None else 0.0,
             "sevencomp_conservation_weight": conservation_weight,
+            "sevencomp_calibrated": self.calibrator is not None,
             "encoders": list(self.binary.cfg.encoders),
             "language_model": "own RNA LM (weights/lm)",
             "sequence_manifest_sha256": _sha(self.weights_root / "sequence" / "manifest.json"),

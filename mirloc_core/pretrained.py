@@ -21,6 +21,8 @@ from mirloc_core.models.graph import MODALITIES
 
 ATLAS_FILE = "atlas.safetensors"
 SEQUENCE_FILES = ("binary.safetensors", "sevencomp.safetensors")
+CALIBRATION_FILE = "sevencomp_calibration.json"
+"""Optional: the isotonic calibrator of the seven-compartment sequence output and the training base rates."""
 KNN_REFERENCE_FILE = "sevencomp_reference.json"
 """Optional: training sequences and labels of the seven-compartment model, for homology (kNN-SW) transfer."""
 MOTIF_FILES = ("known_motifs.meme", "attention_motifs.meme", "attention_motifs_strict.meme",
@@ -73,6 +75,10 @@ class SequenceBundle:
         ``(sequences, labels, k, weight)`` of the kNN-SW homology transfer blended into the seven compartments.
     conservation : tuple or None
         ``(head arrays, weight)`` of the conservation head (:mod:`mirloc_core.features.conservation`).
+    calibrator : IsotonicCalibrator or None
+        Maps the seven-compartment output to calibrated probabilities.
+    base_rates : ndarray (7,) or None
+        The prevalence of each compartment among the seven-compartment model's training rows.
     """
 
     binary: object
@@ -81,6 +87,8 @@ class SequenceBundle:
     lm_manifest: dict
     knn_reference: tuple | None = None
     conservation: tuple | None = None
+    calibrator: object = None
+    base_rates: np.ndarray | None = None
 
 
 def load_sequence_bundle(weights_dir=None, device=None) -> SequenceBundle:
@@ -119,6 +127,13 @@ def load_sequence_bundle(weights_dir=None, device=None) -> SequenceBundle:
                                 f"({len(meta.get('features', []))} vs {len(CONSERVATION_FEATURES)}); retrain "
                                 "with `mirloc train sequence`")
         bundle.conservation = (arrays, float(meta.get("weight", 0.0)))
+    calibration = root / "sequence" / CALIBRATION_FILE
+    if calibration.is_file() and CALIBRATION_FILE in manifest.get("files", {}):
+        from mirloc_core.models.calibration import IsotonicCalibrator
+
+        side = json.loads(calibration.read_text())
+        bundle.calibrator = IsotonicCalibrator.from_dict(side["calibrator"])
+        bundle.base_rates = np.array([side["base_rates"][c] for c in config.COMPARTMENTS], dtype=np.float64)
     return bundle
 
 

@@ -75,7 +75,8 @@ def test_each_evidence_level_is_given_where_it_belongs(predictor, matures):
     assert near.nearest_labelled[0] == "hsa-mir-21" and near.nearest_labelled[1] >= 0.8
     assert set(near.nearest_labelled[2]) == set(predictor.known_labels("hsa-mir-21")) and near.nearest_labelled[2]
     assert result.table["evidence"].tolist() == [got[r.id] for r in records]
-    assert list(result.table.columns)[-1] == "evidence" and set(result.table["evidence"]) <= set(EVIDENCE_LEVELS)
+    assert list(result.table.columns).index("evidence") == list(result.table.columns).index("nearest_similarity") + 1
+    assert set(result.table["evidence"]) <= set(EVIDENCE_LEVELS)
 
 
 def test_base_rates_are_the_training_prevalence(predictor):

@@ -217,8 +217,11 @@ def test_knn_blend_reference_is_used_when_released(tmp_path, ten):
     from mirloc_core.features.conservation import HEAD_FILE
     from mirloc_core.pretrained import KNN_REFERENCE_FILE
 
+    from mirloc_core.pretrained import CALIBRATION_FILE
+
     shutil.copytree(weights_dir() / "sequence", tmp_path / "sequence")
     shutil.copytree(weights_dir() / "lm", tmp_path / "lm")
+    (tmp_path / "sequence" / CALIBRATION_FILE).unlink()  # the blend is checked before calibration
     (tmp_path / "sequence" / KNN_REFERENCE_FILE).unlink(missing_ok=True)
     (tmp_path / "sequence" / HEAD_FILE).unlink(missing_ok=True)
     write_manifest(tmp_path / "sequence", "test", command="test")
@@ -239,8 +242,11 @@ def test_conservation_head_is_blended_when_released(tmp_path, ten):
     from mirloc_core.io.artifacts import save_tensors, write_manifest
     from mirloc_core.config import weights_dir
 
+    from mirloc_core.pretrained import CALIBRATION_FILE
+
     shutil.copytree(weights_dir() / "sequence", tmp_path / "sequence")
     shutil.copytree(weights_dir() / "lm", tmp_path / "lm")
+    (tmp_path / "sequence" / CALIBRATION_FILE).unlink()  # the blend is checked before calibration
     (tmp_path / "sequence" / conservation.HEAD_FILE).unlink(missing_ok=True)
     write_manifest(tmp_path / "sequence", "test", command="test")
     plain = Predictor.load(tmp_path, device="cpu").predict(ten[:3], sequence_only=True)
@@ -353,3 +359,27 @@ def test_the_csv_says_what_the_page_says(predictor):
     only = predictor.predict(example_fasta(), sequence_only=True).table
     assert (only["known_labels"] == "").all() and only[seq_cols].isna().all(axis=None)  # the page hides these
     assert list(only.columns)[-len(CSV_COLUMNS):] == CSV_COLUMNS
+
+
+def test_the_released_calibrator_maps_the_sequence_output(tmp_path, ten):
+    import json
+
+    from mirloc_core.config import weights_dir
+    from mirloc_core.io.artifacts import write_manifest
+    from mirloc_core.pretrained import CALIBRATION_FILE
+
+    released = Predictor.load(device="cpu")
+    assert released.calibrator is not None and released.sequence_base_rates is not None
+    side = json.loads((weights_dir() / "sequence" / CALIBRATION_FILE).read_text())
+    shutil.copytree(weights_dir() / "sequence", tmp_path / "sequence")
+    shutil.copytree(weights_dir() / "lm", tmp_path / "lm")
+    (tmp_path / "sequence" / CALIBRATION_FILE).unlink()
+    write_manifest(tmp_path / "sequence", "test", command="test")
+    raw = Predictor.load(tmp_path, device="cpu").predict(ten[:4], sequence_only=True)
+    calibrated = released.predict(ten[:4], sequence_only=True)
+    assert calibrated.provenance["sevencomp_calibrated"] and not raw.provenance["sevencomp_calibrated"]
+    for j, name in enumerate(COMPARTMENTS):
+        expected = np.interp(raw.sequence_probabilities[name], side["calibrator"][name]["x"],
+                             side["calibrator"][name]["y"])
+        np.testing.assert_allclose(calibrated.sequence_probabilities[name], expected, atol=1e-6)
+    np.testing.assert_allclose(released.base_rates["sequence"], [side["base_rates"][c] for c in COMPARTMENTS])

@@ -379,9 +379,11 @@ def fit_calibrator(y: np.ndarray, prob: np.ndarray) -> dict:
 
 
 def apply_calibrator(calibrator: dict, prob: np.ndarray) -> np.ndarray:
-    """Calibrated probabilities (N, 7): ``numpy.interp(p, x, y)`` per compartment (see :func:`fit_calibrator`)."""
-    return np.stack([np.interp(prob[:, j], calibrator[name]["x"], calibrator[name]["y"])
-                     for j, name in enumerate(COMPARTMENTS)], axis=1)
+    """Calibrated probabilities (N, 7): ``numpy.interp(p, x, y)`` per compartment (see :func:`fit_calibrator`;
+    the serving side applies the same map, :class:`mirloc_core.models.calibration.IsotonicCalibrator`)."""
+    from mirloc_core.models.calibration import IsotonicCalibrator
+
+    return IsotonicCalibrator.from_dict(calibrator)(prob)
 
 
 def train_ensemble(cfg, sequences: list[str], targets: np.ndarray, lm, seeds=SEEDS, epochs: int = EPOCHS,
