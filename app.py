@@ -53,7 +53,8 @@ EVIDENCE_TEXT = {
                    "Close to a labelled network miRNA (named below with its known compartments); the bars come from "
                    "the sequence model, which transfers much from such neighbours."),
     "novel": ("Evidence: novel", "orange",
-              "miRNA-like, but far from every labelled miRNA: the bars rest mostly on conservation, a study-age "
+              "miRNA-like, but far from every labelled miRNA. For such miRNAs the sequence model does no better "
+              "than a trivial study-bias score (About page): the bars rest mostly on conservation, a study-age "
               "signal, and sit close to the base rates (black ticks). Treat them as weak hypotheses."),
 }
 

@@ -390,7 +390,7 @@ def test_about_page_gives_accuracy_per_evidence_level_and_keeps_engineering_apar
     headers = [h.value for h in at.header]
     assert headers.index("How good is it, honestly") < headers.index("Benchmarks") < headers.index("Engineering")
     table = _frame(at, "evidence", "AUC", "study bias AUC")
-    assert table["evidence"].tolist() == ["known", "near_known", "novel", "out_of_domain"]
+    assert table["evidence"].tolist() == ["known", "near_known", "novel", "novel (newest miRNAs)", "out_of_domain"]
     expected = readme.accuracy_by_evidence()
     assert table.loc[0, "AUC"] == pytest.approx(expected[0]["AUC"]) and table.loc[0, "AUC"] > expected[0]["study bias AUC"]
     labels = [e.label for e in at.expander]
