@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import app_support as ui
-from mirloc_core import explore, pretrained
+from mirloc_core import explore, plot, pretrained
 from mirloc_core.reports import readme
 
 ui.page_setup("About")
@@ -58,6 +58,12 @@ as a ranked hypothesis to test, not as a measurement.
   out-of-fold (10-fold cross-validation), so they can be compared with the known labels honestly.
 """
 )
+
+st.subheader("Are the probabilities calibrated?")
+st.caption("A calibrated 0.3 means about 30 % of such miRNAs carry the label. Each point is a bin of out-of-fold "
+           "predictions; solid lines after calibration (click a legend entry to show the dotted 'before').")
+for title, block in readme.calibration_blocks(ui.settings().results_dir):
+    st.plotly_chart(plot.reliability_figure(block, title), key=f"reliability_{title[:8]}")
 
 st.header("Benchmarks")
 st.caption("Every table below is generated from `benchmarks/results/*.json` at page load — never typed by hand.")

@@ -378,3 +378,27 @@ def aligned_logo_figure(query_pwm, target_pwm, alignment: dict, query_title: str
     axes[1].set_xlabel("aligned column (TOMTOM offset, forward strand)")
     fig.tight_layout()
     return fig
+
+
+def reliability_figure(calibration: dict, title: str = "", height: int = 360) -> dict:
+    """Reliability diagram: per compartment, the observed share of positives against the mean predicted
+    probability in each bin, before and after calibration (from the benchmark JSON's ``calibration`` block,
+    ``per_compartment[c][before|after]["reliability"]``). The diagonal is perfect calibration."""
+    colours = ["#1a73e8", "#e37400", "#188038", "#d93025", "#9334e6", "#12b5cb", "#5f6368"]
+    data = [{"type": "scatter", "x": [0, 1], "y": [0, 1], "mode": "lines", "name": "perfectly calibrated",
+             "line": {"color": "#bdc1c6", "dash": "dot"}, "hoverinfo": "skip"}]
+    for colour, (name, parts) in zip(colours, calibration["per_compartment"].items()):
+        for stage, dash in (("before", "dot"), ("after", "solid")):
+            bins = [b for b in parts[stage]["reliability"] if b["n"] > 0]
+            data.append({"type": "scatter", "x": [b["mean_probability"] for b in bins],
+                         "y": [b["observed"] for b in bins], "mode": "lines+markers",
+                         "name": f"{name} ({stage})", "legendgroup": name, "visible": True if stage == "after"
+                         else "legendonly", "line": {"color": colour, "dash": dash},
+                         "customdata": [b["n"] for b in bins],
+                         "hovertemplate": f"{name} {stage}: predicted %{{x:.2f}}, observed %{{y:.2f}} "
+                                          "(n = %{customdata})<extra></extra>"})
+    layout = {"height": height, "title": {"text": title}, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+              "xaxis": {"title": {"text": "predicted probability"}, "range": [0, 1]},
+              "yaxis": {"title": {"text": "observed share labelled"}, "range": [0, 1]},
+              "plot_bgcolor": "white", "legend": {"font": {"size": 10}}}
+    return {"data": data, "layout": layout}

@@ -460,3 +460,13 @@ def test_structure_page_marks_the_mature_and_has_one_legend():
     assert "Colour legend (both views)" in _texts(at.markdown)
     keys = [c.key for c in _charts(at)]
     assert "structure_legend" in str(keys) or len(keys) == 2
+
+
+def test_about_page_shows_a_reliability_plot_from_the_json():
+    from mirloc_core.reports import readme
+
+    blocks = readme.calibration_blocks()
+    assert blocks and blocks[0][1]["ece_after"] < blocks[0][1]["ece_before"]
+    at = _app("app_pages/5_About.py").run()
+    assert not at.exception
+    assert len([c for c in _charts(at) if str(c.key).startswith("reliability_")]) == len(blocks)

@@ -58,7 +58,7 @@ def test_fit_model_learns_beyond_chance_on_held_out_miRNAs(shared_data):
     prob = st.predict_models([model], inputs, test)[:, 0]
     acc = ((prob >= 0.5) == y[test, 0]).mean()
     rule = (st.length_rule([seqs[i] for i in test]) == y[test, 0]).mean()
-    assert acc >= rule - 0.03  # learns at least the length signal, on miRNAs it never saw
+    assert acc >= rule  # at least the length rule (the trivial baseline), on miRNAs it never saw
     assert np.corrcoef(prob, y[test, 0])[0, 1] > 0.5
 
 

@@ -174,3 +174,18 @@ def accuracy_by_evidence(results_dir: Path | None = None) -> list[dict]:
         {"evidence": "out_of_domain", "model": "none", "judged on": "not miRNA-like: no prediction is shown",
          "AUC": None, "AUPR": None, "study bias AUC": None, "study bias AUPR": None},
     ]
+
+
+def calibration_blocks(results_dir: Path | None = None) -> list[tuple[str, dict]]:
+    """``(title, calibration block)`` of every model whose benchmark JSON reports a cross-fitted calibration."""
+    network, sequence, _ = _load(Path(results_dir or config.results_dir()))
+    blocks = []
+    seq = sequence["sevencomp"]["random"].get("calibration")
+    if seq:
+        blocks.append((f"Sequence model: ECE {seq['ece_before']:.3f} → {seq['ece_after']:.3f} after isotonic "
+                       "calibration (cross-fitted)", seq))
+    net = network["results"].get("calibration")
+    if net and "per_compartment" in net:
+        blocks.append((f"Network model: ECE {net['ece_before']:.3f} → {net['ece_after']:.3f} after isotonic "
+                       "calibration (cross-fitted)", net))
+    return blocks
