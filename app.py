@@ -55,7 +55,9 @@ EVIDENCE_TEXT = {
     "novel": ("Evidence: novel", "orange",
               "miRNA-like, but far from every labelled miRNA. For such miRNAs the sequence model does no better "
               "than a trivial study-bias score (About page): the bars rest mostly on conservation, a study-age "
-              "signal, and sit close to the base rates (black ticks). Treat them as weak hypotheses."),
+              "signal, and sit close to the base rates (black ticks). The most recently found miRNAs are labelled "
+              "almost only \"exosome + microvesicle\" (the labels record which studies looked), so the labels "
+              "could not teach the other compartments for miRNAs like this one. Treat the bars as weak hypotheses."),
 }
 
 
