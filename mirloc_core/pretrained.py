@@ -144,6 +144,12 @@ class NetworkAtlas:
 
     ``probabilities`` are out-of-fold (10-fold CV) for labelled rows (``out_of_fold`` True) and from the
     model trained on all 901 labelled miRNAs for the 140 unlabelled ones.
+
+    ``calibrated_probabilities`` (None in atlases released before issue 13): the same through per-compartment
+    isotonic calibration; cross-fitted for the labelled rows (each fold's rows through a calibrator fitted on the
+    other folds' out-of-fold rows), through the released calibrator (``calibration.json``, fitted on all
+    out-of-fold rows) for the unlabelled ones. ``base_rates``: the training prevalence of each compartment
+    (``metadata["base_rates"]``, else computed from the labelled rows).
     """
 
     names: list
@@ -157,6 +163,15 @@ class NetworkAtlas:
     modality_attention: np.ndarray
     modalities: tuple = MODALITIES
     metadata: dict = field(default_factory=dict)
+    calibrated_probabilities: np.ndarray | None = None
+
+    @property
+    def base_rates(self) -> np.ndarray:
+        """(7,) training prevalence of each compartment, in :data:`config.COMPARTMENTS` order."""
+        stored = self.metadata.get("base_rates")
+        if stored:
+            return np.array([stored[c] for c in config.COMPARTMENTS], np.float64)
+        return self.labels[self.labelled].mean(0).astype(np.float64)
 
 
 def load_atlas(weights_dir: Path | None = None) -> NetworkAtlas:
@@ -184,13 +199,16 @@ def load_atlas(weights_dir: Path | None = None) -> NetworkAtlas:
             out_of_fold=arrays["out_of_fold"].astype(bool), labels=arrays["labels"].astype(np.int64),
             labelled=arrays["labelled"].astype(bool), embedding=arrays["embedding"],
             modality_attention=arrays["modality_attention"].astype(np.float64),
-            modalities=tuple(meta.get("modalities", MODALITIES)), metadata=side.get("metadata", {}))
+            modalities=tuple(meta.get("modalities", MODALITIES)), metadata=side.get("metadata", {}),
+            calibrated_probabilities=(arrays["calibrated_probabilities"].astype(np.float64)
+                                      if "calibrated_probabilities" in arrays else None))
     except (KeyError, ValueError, json.JSONDecodeError) as exc:
         raise ArtifactError(f"corrupt network atlas in {directory}: {exc}") from exc
     n_classes = len(config.COMPARTMENTS)
     shapes_ok = (atlas.probabilities.shape == (n, n_classes) and atlas.labels.shape == (n, n_classes)
                  and atlas.modality_attention.shape == (n, len(atlas.modalities)) and len(atlas.embedding) == n
-                 and len(atlas.sequences) == n and atlas.out_of_fold.shape == (n,))
+                 and len(atlas.sequences) == n and atlas.out_of_fold.shape == (n,)
+                 and (atlas.calibrated_probabilities is None or atlas.calibrated_probabilities.shape == (n, n_classes)))
     if not shapes_ok:
         raise ArtifactError(f"network atlas in {directory} has inconsistent shapes")
     return atlas

@@ -169,6 +169,11 @@ def test_atlas_round_trip_and_manifest(tmp_path, monkeypatch, one_thread):
     assert np.array_equal(loaded.out_of_fold, loaded.labelled) and loaded.labelled.sum() == 901
     assert loaded.modalities == ("sequence", "disease", "drug", "mRNA")
     assert np.allclose(loaded.modality_attention.sum(1), 1, atol=1e-5)
+    # calibration (issue 13): calibrated probabilities, the isotonic breakpoints in the manifest, base rates
+    assert "calibration.json" in manifest["files"] and loaded.calibrated_probabilities.shape == (1041, 7)
+    assert np.allclose(loaded.calibrated_probabilities, atlas.calibrated_probabilities, atol=1e-6)
+    assert np.allclose(loaded.base_rates, loaded.labels[loaded.labelled].mean(0))
+    assert loaded.metadata["name_features"] is False
     assert loaded.sequences[loaded.names.index("hsa-mir-21")].startswith("UGUCGGGUAGCUUAUCAGACUGAUG")
     # corruption and absence are reported as ArtifactError
     data = bytearray((out / "atlas.safetensors").read_bytes())
@@ -196,10 +201,83 @@ def test_released_atlas_oof_is_protocol_a(atlas):
     folds = cv.gtmaloc_folds(len(idx), 10, 42)
     summary = cv.per_fold_summary(cv.CVRun(cv.splits_from_folds(folds), [prob[t] for t in folds]), y)
     stored = RESULTS["results"]["protocol_a_10fold"]
-    assert (summary["auc"], summary["aupr"]) == (stored["auc"], stored["aupr"]) == (0.9231271098272688,
-                                                                                   0.8336149580582994)
+    assert (summary["auc"], summary["aupr"]) == (stored["auc"], stored["aupr"])
     assert summary["per_class_auc"] == stored["per_class_auc"]
     assert summary["auc"] > STUDY_BIAS_AUC + 0.1
+    # the released model is the grid's name-free cell
+    grid = RESULTS["results"]["grid"]
+    assert "-names" in grid["released"].split() and grid["cells"][grid["released"]]["auc"] == stored["auc"]
+    assert atlas.metadata["name_features"] is False
+
+
+def test_released_calibration_is_cross_fitted(atlas):
+    """The atlas's calibrated probabilities of labelled rows are the cross-fitted isotonic map of its out-of-fold
+    probabilities (each fold through a map fitted on the other folds), and the JSON's report is computed from
+    them; the released calibrator reproduces the unlabelled rows."""
+    from mirloc_core.training import calibration as cal
+
+    idx = np.flatnonzero(atlas.out_of_fold)
+    y, prob = atlas.labels[idx].astype(float), atlas.probabilities[idx]
+    folds = cv.gtmaloc_folds(len(idx), 10, 42)
+    assert np.allclose(atlas.calibrated_probabilities[idx], cal.cross_fitted(prob, y, folds), atol=1e-6)
+    released = json.loads((config.REPO_ROOT / "weights" / "network" / "calibration.json").read_text())
+    maps = [released["compartments"][c] for c in config.COMPARTMENTS]
+    rest = np.flatnonzero(~atlas.out_of_fold)
+    assert np.allclose(atlas.calibrated_probabilities[rest], cal.apply_calibrator(atlas.probabilities[rest], maps),
+                       atol=1e-6)
+    report = RESULTS["results"]["calibration"]
+    for k, name in enumerate(config.COMPARTMENTS):
+        assert np.isclose(report["compartments"][name]["ece_before"], cal.ece(prob[:, k], y[:, k]), atol=1e-5)
+    assert np.allclose(atlas.base_rates, y.mean(0))
+    assert report["mean"]["ece_after"] < report["mean"]["ece_before"]
+
+
+def test_calibration_metrics_and_cross_fitting():
+    from mirloc_core.training import calibration as cal
+
+    rng = np.random.RandomState(0)
+    p = rng.uniform(size=4000)
+    y = (rng.uniform(size=4000) < p).astype(float)
+    assert cal.ece(p, y) < 0.03 and cal.ece(np.clip(p + 0.3, 0, 1), y) > 0.2  # calibrated vs shifted
+    assert np.isclose(cal.brier(p, y), np.mean((p - y) ** 2))
+    bp = cal.fit_isotonic(p ** 3, y)  # a monotone distortion is undone
+    assert cal.ece(cal.apply_isotonic(p ** 3, bp), y) < 0.03
+    probs, labels = np.c_[p, p][:1000], np.c_[y, y][:1000]
+    folds = cv.gtmaloc_folds(1000, 5, 42)
+    out = cal.cross_fitted(probs, labels, folds)
+    flipped = labels.copy()
+    flipped[folds[0]] = 1 - flipped[folds[0]]  # fold 0's own labels never reach its calibrator
+    assert np.array_equal(cal.cross_fitted(probs, flipped, folds)[folds[0]], out[folds[0]])
+
+
+def test_released_configuration_uses_no_name_features():
+    """Issue 13: name-derived features are an ablation only."""
+    from mirloc_core.reports.network_grid import grid_cells
+
+    cfg = nt.PipelineConfig()
+    assert cfg.use_name_features is False and cfg.feature_config().use_name_features is False
+    assert ni.NetworkFeatureConfig().use_name_features is False
+    cells = grid_cells(cfg)
+    assert len(cells) == 17 and cells[0][0] == "-names +conservation +graph_transformer +label_profiles"
+    assert len({c[0] for c in cells}) == 17 and cells[-1][2].weights == (1.0, 0.0, 0.0, 0.0, 0.0)
+    grid = RESULTS["results"]["grid"]
+    assert set(grid["cells"]) == {c[0] for c in cells}
+    summary = json.loads((config.results_dir() / "summary.json").read_text())
+    assert summary["network_auc_10fold_no_shortcuts"] == round(
+        grid["cells"]["-names -conservation +graph_transformer +label_profiles"]["auc"], 4)
+    assert summary["network_auc_10fold_no_names"] == round(RESULTS["headline"]["auc_10fold"], 4)
+
+
+def test_atlas_without_calibration_still_loads(atlas, tmp_path):
+    """Atlases released before issue 13 (no calibrated probabilities, no base rates) load unchanged."""
+    import dataclasses
+
+    old = dataclasses.replace(atlas, calibrated_probabilities=None, metadata={"threshold_T": 0.8})
+    rel.save_atlas(old, tmp_path / "network")
+    artifacts.write_manifest(tmp_path / "network", "network", command="pytest")
+    loaded = load_atlas(tmp_path / "network")
+    assert loaded.calibrated_probabilities is None
+    assert np.allclose(loaded.base_rates, atlas.labels[atlas.labelled].mean(0))
 
 
 def test_known_mirnas_get_their_compartments_back(atlas):
@@ -223,13 +301,20 @@ def test_model_card_is_rendered_from_the_metrics(atlas):
     """The released model card is exactly the template filled with the manifest's metrics and the atlas's
     choices (no figure typed by hand)."""
     manifest = json.loads((config.REPO_ROOT / "weights" / "network" / "manifest.json").read_text())
+    cfg_fields = {f.name for f in __import__("dataclasses").fields(nt.PipelineConfig)}
+    cfg = nt.PipelineConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["config"].items()
+                               if k in cfg_fields})
+    res = RESULTS["results"]
     text = rel.model_card(manifest["metrics"], atlas.metadata["threshold_T"], atlas.metadata["logistic_C"],
                           tuple(manifest["config"]["weights"]), len(atlas.names), int(atlas.labelled.sum()),
-                          atlas.modalities, rel.RELEASE_FOLDS, manifest["config"]["seed"])
+                          atlas.modalities, rel.RELEASE_FOLDS, manifest["config"]["seed"], cfg=cfg, grid=res["grid"],
+                          calibration=res["calibration"], base_rates=atlas.metadata["base_rates"],
+                          repeats=res.get("protocol_d_repeats"), reference=RESULTS["reference"])
     released = (config.REPO_ROOT / "weights" / "network" / "model_card.md").read_text()
-    # the weights predate the move of the conservation module into features/ (they are not re-released for it)
-    assert text == released.replace("`mirloc_core.conservation`", "`mirloc_core.features.conservation`")
-    assert "mean AUC 0.9231, AUPR 0.8336" in text and "T = 0.8" in text
+    assert text == released
+    stored = res["protocol_a_10fold"]
+    assert f"mean AUC {stored['auc']:.4f}, AUPR {stored['aupr']:.4f}" in text and "No name-derived features" in text
+    assert "Graph transformer: AUC" in text and "Calibration (isotonic" in text
 
 
 def test_docs_section_is_rendered_from_the_json():

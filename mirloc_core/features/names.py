@@ -2,8 +2,16 @@
 (miRBase number, suffixes, let-7 family), and homology groups (same family stem or similar sequence).
 
 The miRBase number of ``hsa-mir-21`` is 21; numbers were given in order of discovery, so it is a proxy of how
-long a miRNA has been studied. These features carry the same kind of study-age signal as the study-bias baseline;
-the network benchmark's ablation ``without_name_features`` and its name-only baseline measure it.
+long a miRNA has been studied. These features carry the same kind of study-age signal as the study-bias baseline,
+and the copy suffix tracks how entries were annotated (issue 13). **No released model uses them**
+(``PipelineConfig.use_name_features`` is False); they remain an ablation (the network benchmark's grid) and the
+name-only baseline.
+
+All nine columns count as name-derived, including ``log_length``: it is the length of the miRBase entry the *name*
+maps to (a hairpin-style name maps to a ~80-nt precursor, a mature-style name to a ~22-nt mature; 0 when the name
+maps to nothing), so it re-encodes the hairpin/mature naming rather than a property of the molecule. The
+sequence itself still reaches the name-free model through the Smith–Waterman similarity graph (node2vec) and the
+conservation k-mer features.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ class NetworkFeatureConfig:
     gt_heads: int = 4
     gt_epochs: int = 60
     gt_lr: float = 2e-3
-    use_name_features: bool = True
+    use_name_features: bool = False         # name-derived features: an ablation only (issue 13)
     use_conservation_features: bool = True
     features: str = "own"                   # "own" or "published"
     drop: tuple = ()                        # modalities removed (ablations)
@@ -125,8 +125,8 @@ def modality_inputs(cfg: NetworkFeatureConfig, threshold: float, timings: dict |
     """The model inputs (1,041 rows each) for one functional-graph threshold ``T``.
 
     Token blocks (the fusion network's four modality tokens; all models see them):
-    ``sequence`` = node2vec ⊕ GT ⊕ name features (:func:`~mirloc_core.features.names.name_features`) ⊕
-    conservation features; ``disease`` = node2vec ⊕ GT ⊕ log degrees; ``drug`` likewise;
+    ``sequence`` = node2vec ⊕ GT ⊕ conservation features (⊕ name features,
+    :func:`~mirloc_core.features.names.name_features`, only in the ``use_name_features`` ablation); ``disease`` = node2vec ⊕ GT ⊕ log degrees; ``drug`` likewise;
     ``mRNA`` = published node2vec ⊕ GT ⊕ co-localization. With ``features="published"`` the GT part is the
     published ``gt_feature_*`` file (none is published for sequence: its GT part is ours).
     Raw association rows ``disease:raw`` and ``drug:raw`` feed the logistic regression (when the pipeline uses raw

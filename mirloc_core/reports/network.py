@@ -41,7 +41,7 @@ ABLATIONS = (
     ("without_graph_transformer", {"use_graph_transformer": False}),
     ("without_attention_fusion", {"use_attention": False}),
     ("without_raw_profiles", {"use_raw_profiles": False}),
-    ("without_name_features", {"use_name_features": False}),
+    ("with_name_features", {"use_name_features": True}),  # name features are an ablation only (issue 13)
     ("without_conservation_features", {"use_conservation_features": False}),
     ("without_label_profiles", {"use_label_profiles": False}),
 )
@@ -379,6 +379,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                         help="only add protocol (d) repeats to the existing network_cv.json, up to N in total")
     parser.add_argument("--cold", action="store_true",
                         help="time the whole pipeline from an empty cache (raw matrices → 10-fold CV) and record it")
+    parser.add_argument("--grid", action="store_true",
+                        help="only the issue-13 grid (names × conservation × graph transformer × label profiles, "
+                             "fusion alone), appended to the existing network_cv.json")
+    parser.add_argument("--grid-repeats", type=int, default=0, metavar="N",
+                        help="with --grid: then protocol (d) of the released configuration, N repeats in total")
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a shared 2-core box)")
     parser.add_argument("--jobs", type=int, default=1, help="CV folds fitted in parallel worker processes")
@@ -416,6 +421,12 @@ def cli_benchmark(argv: list[str]) -> int:
     settings = config.Settings.from_env(device=args.device, jobs=max(1, args.jobs), results_dir=args.results_dir)
     docs_path = Path(args.docs) if args.docs else None
     cfg = PipelineConfig()
+    if args.grid:
+        from mirloc_core.reports.network_grid import run_grid
+
+        payload = run_grid(cfg, settings, docs_path, repeats=args.grid_repeats)
+        print(json.dumps(payload["headline"], indent=2))
+        return 0
     if args.extend_repeats:
         payload = extend_repeats(cfg, args.extend_repeats, settings, docs_path)
         print(json.dumps(payload["headline"], indent=2))

@@ -19,28 +19,87 @@ def _fmt(value) -> str:
     return value if isinstance(value, str) else f"{value:.4f}"
 
 
+WITH_NAMES = " [previous release, with name features]"
+"""Suffix of the rows still measured on the previous (with-names) release."""
+
+
+def _repeats_row(d: dict, label: str) -> tuple[str, dict]:
+    return (f"{label}, 10-fold, {len(d['auc'])} repeats (mean ± std)",
+            {"auc": f"{d['auc_mean']:.4f} ± {d['auc_std']:.4f}",
+             "aupr": f"{d['aupr_mean']:.4f} ± {d['aupr_std']:.4f}"})
+
+
 def result_rows(payload: dict) -> list[tuple[str, dict]]:
-    """``(label, {"auc", "aupr"})`` of every protocol, baseline, ensemble member and ablation in the payload."""
+    """``(label, {"auc", "aupr"})`` of every protocol, baseline, ensemble member and ablation in the payload.
+
+    Once the grid has run (``results.grid``), protocol (a) (and (d) when rerun) are the released name-free model's
+    and the sections not rerun are labelled as the previous, with-names release's."""
     res = payload["results"]
-    rows = [("(a) ours, 10-fold, seed 42", res["protocol_a_10fold"])]
-    if "protocol_d_repeats" in res:
-        d = res["protocol_d_repeats"]
-        rows.append((f"(d) ours, 10-fold, {len(d['auc'])} repeats (mean ± std)",
-                     {"auc": f"{d['auc_mean']:.4f} ± {d['auc_std']:.4f}",
-                      "aupr": f"{d['aupr_mean']:.4f} ± {d['aupr_std']:.4f}"}))
+    name_free = "grid" in res
+    old = WITH_NAMES if name_free else ""
+    rows = [("(a) ours" + (" (released, no name features)" if name_free else "") + ", 10-fold, seed 42",
+             res["protocol_a_10fold"])]
+    if "protocol_a_10fold_with_names" in res:
+        rows.append(("(a) ours, 10-fold, seed 42" + WITH_NAMES + " as committed",
+                     res["protocol_a_10fold_with_names"]))
+    d = res.get("protocol_d_repeats")
+    if d:
+        fresh = d.get("configuration") == "released name-free"
+        rows.append(_repeats_row(d, "(d) ours" + (" (released, no name features)" if fresh else old)))
+    if res.get("protocol_d_repeats_with_names"):
+        rows.append(_repeats_row(res["protocol_d_repeats_with_names"], "(d) ours" + WITH_NAMES))
     if "protocol_a_5fold" in res:
-        rows.append(("(a) ours, 5-fold", res["protocol_a_5fold"]))
-    rows += [(label, res[key]) for key, label in PROTOCOL_LABELS if key in res]
+        rows.append(("(a) ours, 5-fold" + old, res["protocol_a_5fold"]))
+    rows += [(label + (old if key.startswith("protocol") else ""), res[key])
+             for key, label in PROTOCOL_LABELS if key in res]
     for name, r in res["protocol_a_10fold"].get("members", {}).items():
         rows.append((f"(e) ensemble member alone: {name.replace('_', ' ')}", r))
     for name, r in res.get("protocol_e_ablations", {}).items():
-        rows.append((f"(e) {name.replace('_', ' ')}", r))
+        rows.append((f"(e) {name.replace('_', ' ')}" + old, r))
     return rows
+
+
+def grid_table(grid: dict) -> list[str]:
+    """The shortcut grid (issue 13) as Markdown lines: one row per cell, the released one marked."""
+    factors = list(grid.get("factors", {}))
+    lines = [f"Shortcut grid, protocol {grid['protocol']} (command `{grid['command']}`): with (+) / without (−) "
+             "each input family; the released configuration in bold.", "",
+             "| " + " | ".join(f.replace("_", " ") for f in factors) + " | mean AUC | mean AUPR | s |",
+             "|" + "---|" * (len(factors) + 3)]
+    for key, cell in grid["cells"].items():
+        marks = ["fusion network alone" if key == "fusion_only" and i == 0 else
+                 ("" if key == "fusion_only" else ("+" if cell[f] else "−")) for i, f in enumerate(factors)]
+        bold = "**" if key == grid.get("released") else ""
+        lines.append("| " + " | ".join(marks) + f" | {bold}{cell['auc']:.4f}{bold} | {bold}{cell['aupr']:.4f}{bold} "
+                     f"| {cell['seconds']:.0f} |")
+    return lines
+
+
+def calibration_table(cal: dict) -> list[str]:
+    """Per-compartment Brier score and ECE before and after the cross-fitted isotonic calibration."""
+    lines = [f"Calibration of the released model ({cal['method']}; ECE over {cal['bins']} equal-width bins; "
+             f"{cal['rows']} labelled miRNAs):", "",
+             "| compartment | base rate | Brier before | Brier after | ECE before | ECE after | pooled AUC before | "
+             "pooled AUC after |", "|---|---|---|---|---|---|---|---|"]
+    for name, v in cal["compartments"].items():
+        aucs = [("n/a" if v[k] is None else f"{v[k]:.4f}") for k in ("auc_pooled_before", "auc_pooled_after")]
+        lines.append(f"| {name} | {v['prevalence']:.3f} | {v['brier_before']:.4f} | {v['brier_after']:.4f} | "
+                     f"{v['ece_before']:.4f} | {v['ece_after']:.4f} | {aucs[0]} | {aucs[1]} |")
+    m = cal["mean"]
+    lines.append(f"| mean | | {m['brier_before']:.4f} | {m['brier_after']:.4f} | {m['ece_before']:.4f} | "
+                 f"{m['ece_after']:.4f} | | |")
+    platt = cal.get("comparison_platt_cross_fitted")
+    if platt:
+        lines += ["", "For comparison, cross-fitted Platt scaling (keeps the ranking): mean Brier "
+                      f"{platt['brier']:.4f}, mean ECE {platt['ece']:.4f}. Isotonic maps are step functions, so they tie probabilities and "
+                      "lower the pooled AUC (columns above)."]
+    return lines
 
 
 def cold_vs_cached(payload: dict) -> str:
     """Whether the cold-cache run reproduced protocol (a) of the cached run (everything is seeded)."""
-    cold, cached = payload["pipeline_cold"], payload.get("results", {}).get("protocol_a_10fold")
+    res = payload.get("results", {})
+    cold, cached = payload["pipeline_cold"], res.get("protocol_a_10fold_with_names", res.get("protocol_a_10fold"))
     if cached is None:
         return "no cached run to compare with"
     same = abs(cold["auc"] - cached["auc"]) < 1e-4 and abs(cold["aupr"] - cached["aupr"]) < 1e-4
@@ -56,6 +115,11 @@ def render(payload: dict) -> str:
              "| protocol | mean AUC | mean AUPR |", "|---|---|---|"]
     lines += [f"| {label} | {_fmt(r['auc'])} | {_fmt(r['aupr'])} |" for label, r in result_rows(payload)]
     lines += [f"| {name} (published) | {auc:.4f} | {aupr:.4f} |" for name, (auc, aupr) in reference.items()]
+    res = payload["results"]
+    if res.get("grid", {}).get("cells"):
+        lines += [""] + grid_table(res["grid"])
+    if "calibration" in res:
+        lines += [""] + calibration_table(res["calibration"])
     lines += ["", payload["transductive_note"], ""]
     t = payload["timings"]
     lines.append("Stage timings (s): " + ", ".join(f"{k} {v}" for k, v in t.items() if k != "note") + ".")
@@ -64,7 +128,6 @@ def render(payload: dict) -> str:
         lines.append(f"Cold-cache pipeline (raw matrices → features → 10-fold CV): {cold['seconds']} s; stages: "
                      f"{cold['stages']}; 10-fold seed 42 AUC {_fmt(cold['auc'])}, AUPR {_fmt(cold['aupr'])} "
                      f"({cold_vs_cached(payload)}).")
-    res = payload["results"]
     if "node2vec_vs_pecanpy" in res:
         c = res["node2vec_vs_pecanpy"]
         lines.append(f"node2vec vs pecanpy on the {c['graph']} graph ({c['nodes']} nodes): "

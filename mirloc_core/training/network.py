@@ -48,7 +48,8 @@ class PipelineConfig:
     gt_epochs: int = 60
     gt_lr: float = 2e-3
     use_raw_profiles: bool = True           # raw disease/drug rows as extra inputs (linear model and trees)
-    use_name_features: bool = True          # name kind, log length, miRBase number, suffixes (sequence token)
+    use_name_features: bool = False         # name-derived (ablation only): name kind, log length, miRBase number,
+    #                                         suffixes; never in a released model (issue 13)
     use_conservation_features: bool = True  # other species and human paralogs sharing k-mers (sequence token)
     use_label_profiles: bool = True         # disease/drug label profiles, fitted in each training fold
     profile_smoothing: float = 1.0          # pseudo-count toward the training prior in the label profiles

@@ -24,6 +24,8 @@ from mirloc_core.training.cv import gtmaloc_folds
 from mirloc_core.training.network import MEMBERS, NetworkModel, PipelineConfig, network_cv
 
 MODEL_FILE = "model.safetensors"
+CALIBRATION_FILE = "calibration.json"
+"""Isotonic breakpoints per compartment (fitted on all out-of-fold rows), see :mod:`.calibration`."""
 RELEASE_FOLDS = 10
 """Folds of the out-of-fold probabilities stored in the atlas (protocol (a))."""
 
@@ -41,6 +43,8 @@ def save_atlas(atlas: NetworkAtlas, directory: Path) -> None:
         "labelled": atlas.labelled.astype(np.uint8),
         "embedding": atlas.embedding.astype(np.float32),
         "modality_attention": atlas.modality_attention.astype(np.float32),
+        **({"calibrated_probabilities": atlas.calibrated_probabilities.astype(np.float32)}
+           if atlas.calibrated_probabilities is not None else {}),
     }, {"modalities": list(atlas.modalities), "compartments": list(config.COMPARTMENTS)})
     (directory / "atlas.json").write_text(json.dumps({
         "names": list(atlas.names), "sequences": list(atlas.sequences),
@@ -51,45 +55,126 @@ MODEL_CARD = """# Network model (GTMALoc rebuilt from the raw networks)
 
 Seven-compartment multi-label localization for the {n_mirnas:,} miRNAs of the PMiSLocMF/GTMALoc network benchmark.
 
+- **No name-derived features.** The released model sees its networks and what is computed from a miRNA's
+  sequence; nothing from its name (miRBase number, hairpin/mature naming, copy suffix, family name). The name
+  features, and the length of the miRBase entry a name maps to (a hairpin ~80 nt, a mature ~22 nt: the naming
+  again), are kept as an ablation only (`use_name_features`, off).
 - Inputs: node2vec (pecanpy) embeddings of our sequence-similarity (Smith–Waterman, Eq. 1), miRNA–disease and
-  miRNA–drug graphs, refined by an edge-restricted graph transformer over the functional-similarity graph
-  (disease-set Jaccard + GIP kernel, binarised at T = {T}, chosen by inner CV); raw disease/drug association
-  rows and log degrees. **The mRNA modality uses the published node2vec embedding
-  (`miRNA_mRNA_network_feature_128.csv`) plus the co-localization feature**, because the miRNA–mRNA matrix is
-  not public at a usable size.
-- Name features of each network miRNA (how the name maps to miRBase, miRBase number ≈ discovery order,
-  letter and copy suffixes), conservation features of its miRBase sequence (how many other species, and other
-  human loci, share its k-mers; `mirloc_core.features.conservation`) and, fitted on the training miRNAs only, **label
-  profiles**: for each disease (drug),
-  the smoothed compartment rates of the miRNAs linked to it, averaged over a miRNA's diseases (drugs).
+  miRNA–drug graphs{gt_input}; raw disease/drug association rows and log degrees. **The mRNA modality uses the
+  published node2vec embedding (`miRNA_mRNA_network_feature_128.csv`) plus the co-localization feature**,
+  because the miRNA–mRNA matrix is not public at a usable size.
+- {conservation}and, fitted on the training miRNAs only, {profiles}
 - Classifier: weighted average (weights {weights}) of five members: (i) the modality-attention fusion network
   ({n_tokens} tokens: {tokens}; its attention over the tokens is reported per miRNA), (ii) an L2
   logistic regression (C = {C}, inner CV) that also sees the raw association rows, (iii) an extra-trees forest on
   the tokens and label profiles, (iv) an extra-trees forest and (v) per-class gradient boosting on the compact
-  profile (label profiles, name and conservation features, log degrees). `model.safetensors` holds the fusion network, the
+  profile (label profiles, conservation features, log degrees). `model.safetensors` holds the fusion network, the
   scalers, the label-profile sums and the logistic coefficients; forests and boosting are not serialisable
   without pickle, so the released predictions for the {n_mirnas:,} network miRNAs are precomputed in the atlas (the
   network model cannot score new sequences anyway: its features exist only for network nodes).
-- Name features, conservation features and label profiles carry study-age and literature signal (the same kind
-  as the study-bias baseline); the benchmark's ablations `without_name_features`, `without_conservation_features`
-  and `without_label_profiles` measure them.
 - Protocol (a) {folds}-fold CV (seed {seed}): mean AUC {auc:.4f}, AUPR {aupr:.4f}.
+{grid}{calibration}- Base rates (training prevalence of the {n_labelled} labelled miRNAs, atlas metadata
+  `base_rates`): {base_rates}. A bar is informative only where it departs from its base rate.
 - The embeddings are unsupervised and computed on all {n_mirnas:,} miRNAs (transductive, label-free).
 - Atlas probabilities are out-of-fold for the {n_labelled:,} labelled miRNAs, from the full model for the {n_unlabelled:,} unlabelled.
 - Only meaningful for these {n_mirnas:,} network miRNAs; a new sequence has no network features.
 """
 
 
+def repeats_line(repeats: dict | None, reference: dict | None = None) -> str:
+    """The protocol (d) line of the model card (only for repeats of the released name-free configuration), with
+    where it stands against GTMALoc's published figures (``reference`` of ``network_cv.json``)."""
+    if not repeats or repeats.get("configuration") != "released name-free":
+        return ""
+    line = (f"- Protocol (d), {len(repeats['auc'])} re-shuffled 10-fold runs (seeds {repeats['seeds'][0]}–"
+            f"{repeats['seeds'][-1]}): mean AUC {repeats['auc_mean']:.4f} ± {repeats['auc_std']:.4f}, AUPR "
+            f"{repeats['aupr_mean']:.4f} ± {repeats['aupr_std']:.4f}")
+    gt = (reference or {}).get("GTMALoc")
+    if gt:
+        line += (f"; GTMALoc publishes {gt[0]:.4f} / {gt[1]:.4f}: the name-free model is "
+                 f"{'above' if repeats['auc_mean'] > gt[0] else 'below'} it in AUC and "
+                 f"{'above' if repeats['aupr_mean'] > gt[1] else 'below'} it in AUPR on this mean")
+    return line + ".\n"
+
+
+def grid_lines(grid: dict | None, repeats_std: float | None = None) -> str:
+    """The model card's lines on the shortcut grid of ``network_cv.json`` (``results.grid``), or ``""``: the
+    released cell, the cell without names and conservation, the released cell with names, and what the graph
+    transformer adds (said plainly when it is within the seed-to-seed spread)."""
+    cells = (grid or {}).get("cells", {})
+    released = (grid or {}).get("released")
+    if released not in cells:
+        return ""
+
+    def other(name: str, value: bool) -> dict | None:
+        key = " ".join((("+" if value else "-") + name) if part[1:] == name else part
+                       for part in released.split())
+        return cells.get(key)
+
+    rel = cells[released]
+    out = []
+    names_on, no_cons = other("names", True), other("conservation", False)
+    if names_on:
+        out.append(f"with name features it would score {names_on['auc']:.4f} / {names_on['aupr']:.4f}")
+    if no_cons:
+        out.append(f"without conservation features {no_cons['auc']:.4f} / {no_cons['aupr']:.4f}")
+    line = (f"- Shortcut grid (protocol (a), `network_cv.json` `results.grid`): released {rel['auc']:.4f} / "
+            f"{rel['aupr']:.4f}" + ("; " + "; ".join(out) if out else "") + ".\n")
+    gt = other("graph_transformer", not rel["graph_transformer"])
+    if gt:
+        with_gt, without = (rel, gt) if rel["graph_transformer"] else (gt, rel)
+        delta = with_gt["auc"] - without["auc"]
+        spread = max(0.002, repeats_std or 0.0)
+        verdict = ("**the graph transformer adds nothing measurable**" if abs(delta) < spread or delta < 0 else
+                   "the graph transformer adds a little")
+        line += (f"- Graph transformer: AUC {with_gt['auc']:.4f} with it, {without['auc']:.4f} without "
+                 f"({delta:+.4f}; seed-to-seed spread {spread:.4f}): {verdict}.\n")
+    return line
+
+
+def calibration_lines(report: dict | None) -> str:
+    """The model card's calibration lines from :func:`mirloc_core.training.calibration.calibration_report`."""
+    if not report:
+        return ""
+    per = ", ".join(f"{name} {v['ece_before']:.3f} → {v['ece_after']:.3f}"
+                    for name, v in report["compartments"].items())
+    m, platt = report["mean"], report.get("comparison_platt_cross_fitted")
+    return (f"- Calibration ({report['method']}): mean Brier {m['brier_before']:.4f} → {m['brier_after']:.4f}, mean "
+            f"ECE ({report['bins']} bins) {m['ece_before']:.4f} → {m['ece_after']:.4f}; per compartment ECE: {per}"
+            + (f" (cross-fitted Platt scaling, for comparison: Brier {platt['brier']:.4f}, ECE {platt['ece']:.4f}; "
+               "isotonic steps tie probabilities and lower the pooled AUC)" if platt else "") + ". "
+            "The atlas stores `calibrated_probabilities`; `calibration.json` holds the isotonic breakpoints fitted "
+            "on all out-of-fold rows; the reliability data are in `network_cv.json` (`results.calibration`).\n")
+
+
 def model_card(metrics: dict, threshold: float, c: float, weights: tuple, n_mirnas: int, n_labelled: int,
-               modalities: tuple = MODALITIES, folds: int = RELEASE_FOLDS, seed: int = 42) -> str:
+               modalities: tuple = MODALITIES, folds: int = RELEASE_FOLDS, seed: int = 42,
+               cfg: PipelineConfig | None = None, grid: dict | None = None, calibration: dict | None = None,
+               base_rates: dict | None = None, repeats: dict | None = None, reference: dict | None = None) -> str:
     """The model card text, every figure from its arguments: the protocol (a) ``metrics`` (``auc_10fold``,
     ``aupr_10fold``), the chosen ``T`` and ``C``, the ensemble ``weights`` (in :data:`MEMBERS` order), the
-    numbers of network and labelled miRNAs and the modality tokens."""
+    numbers of network and labelled miRNAs and the modality tokens, the shortcut ``grid`` and ``calibration``
+    report of ``network_cv.json`` and the ``base_rates``."""
+    cfg = cfg or PipelineConfig()
+    gt_input = (", refined by an edge-restricted graph transformer over the functional-similarity graph (disease-set "
+                f"Jaccard + GIP kernel, binarised at T = {threshold}, chosen by inner CV)"
+                if cfg.use_graph_transformer else "")
+    conservation = ("Conservation features of its miRBase sequence (how many other species, and other human loci, "
+                    "share its k-mers; `mirloc_core.features.conservation`) "
+                    if cfg.use_conservation_features else "")
+    profiles = ("**label profiles**: for each disease (drug), the smoothed compartment rates of the miRNAs linked "
+                "to it, averaged over a miRNA's diseases (drugs). Conservation features and label profiles carry "
+                "study-age and literature signal (the same kind as the study-bias baseline)."
+                if cfg.use_label_profiles else "no label profiles.")
     return MODEL_CARD.format(
         auc=metrics.get("auc_10fold", float("nan")), aupr=metrics.get("aupr_10fold", float("nan")),
-        T=threshold, C=c, weights=", ".join(f"{n} {w:g}" for n, w in zip(MEMBERS, weights)),
+        C=c, weights=", ".join(f"{n} {w:g}" for n, w in zip(MEMBERS, weights)),
         n_mirnas=n_mirnas, n_labelled=n_labelled, n_unlabelled=n_mirnas - n_labelled,
-        n_tokens=len(modalities), tokens=", ".join(modalities), folds=folds, seed=seed)
+        n_tokens=len(modalities), tokens=", ".join(modalities), folds=folds, seed=seed, gt_input=gt_input,
+        conservation=conservation, profiles=profiles,
+        grid=repeats_line(repeats, reference) + grid_lines(grid, (repeats or {}).get("auc_std")),
+        calibration=calibration_lines(calibration),
+        base_rates=", ".join(f"{k} {v:.2f}" for k, v in (base_rates or {}).items()) or "n/a")
 
 
 def _model_tensors(model: NetworkModel) -> dict:
@@ -124,7 +209,8 @@ def _model_metadata(model: NetworkModel, cfg: PipelineConfig) -> dict:
             "conservation_features": list(CONSERVATION_FEATURES) if cfg.use_conservation_features else []}
 
 
-def _atlas(net, model: NetworkModel, prob, attention, embedding, oof, oof_attention) -> NetworkAtlas:
+def _atlas(net, model: NetworkModel, prob, attention, embedding, oof, oof_attention,
+           calibrated: np.ndarray | None = None, base_rates: dict | None = None) -> NetworkAtlas:
     from mirloc_core.io.data import map_names_to_sequences
 
     idx = net.labelled_index
@@ -139,22 +225,41 @@ def _atlas(net, model: NetworkModel, prob, attention, embedding, oof, oof_attent
         mapping_source=mapping["source"].tolist(), probabilities=probabilities, out_of_fold=net.labelled.copy(),
         labels=net.labels.astype(np.int64), labelled=net.labelled.copy(),
         embedding=embedding if embedding is not None else np.zeros((len(net.names), 1), np.float32),
-        modality_attention=attention, modalities=model.modalities_,
-        metadata={"threshold_T": model.threshold_, "logistic_C": model.c_,
+        modality_attention=attention, modalities=model.modalities_, calibrated_probabilities=calibrated,
+        metadata={"threshold_T": model.threshold_, "logistic_C": model.c_, "base_rates": base_rates or {},
+                  "name_features": bool(model.cfg.use_name_features),
                   "note": "probabilities are out-of-fold (10-fold CV, seed 42) where out_of_fold is true; "
-                          "the mRNA modality uses the published node2vec embedding + co-localization feature "
-                          "because the miRNA-mRNA matrix is not public"})
+                          "calibrated_probabilities: isotonic per compartment, cross-fitted over the same folds "
+                          "for the labelled rows, through calibration.json for the others; base_rates: training "
+                          "prevalence of the labelled miRNAs; the mRNA modality uses the published node2vec "
+                          "embedding + co-localization feature because the miRNA-mRNA matrix is not public"})
+
+
+def _calibration(prob: np.ndarray, oof: np.ndarray, y: np.ndarray, idx: np.ndarray, folds: list) -> tuple:
+    """(calibrated probabilities of all rows, released calibrator JSON): cross-fitted for the labelled rows
+    ``idx``, through the calibrator fitted on all of ``oof`` for the others."""
+    from mirloc_core.training.calibration import apply_calibrator, cross_fitted, fit_calibrator
+
+    calibrator = fit_calibrator(oof, y)
+    calibrated = apply_calibrator(prob, calibrator)
+    calibrated[idx] = cross_fitted(oof, y, folds)
+    payload = {"method": "isotonic regression per compartment on the protocol (a) out-of-fold probabilities of "
+                         f"the {len(idx)} labelled miRNAs; apply by linear interpolation of (x, y), clipped",
+               "compartments": dict(zip(config.COMPARTMENTS, calibrator))}
+    return calibrated.astype(np.float32), payload
 
 
 def release(cfg: PipelineConfig, out_dir: Path | None = None, metrics: dict | None = None,
             oof: np.ndarray | None = None, oof_attention: np.ndarray | None = None, timings: dict | None = None,
-            command: str | None = None, jobs: int = 1, device=None, cache_dir: Path | None = None) -> NetworkAtlas:
-    """Train on all labelled miRNAs and write ``out_dir`` (default ``weights/network/``: model, atlas, card,
-    manifest).
+            command: str | None = None, jobs: int = 1, device=None, cache_dir: Path | None = None,
+            benchmark: dict | None = None) -> NetworkAtlas:
+    """Train on all labelled miRNAs and write ``out_dir`` (default ``weights/network/``: model, atlas with
+    calibrated probabilities and base rates, ``calibration.json``, card, manifest).
 
     When ``oof`` (the 10-fold out-of-fold probabilities of protocol (a)) is not given it is computed here
     (``jobs`` folds in parallel). Features are read from (or cached under) ``cache_dir``; the fusion networks
-    train on ``device``.
+    train on ``device``. ``benchmark``: the payload of ``network_cv.json``, whose shortcut grid and calibration
+    report the model card quotes.
     """
     from mirloc_core.io.artifacts import save_tensors, write_manifest
     from mirloc_core.io.data import data_fingerprint, load_network
@@ -165,25 +270,30 @@ def release(cfg: PipelineConfig, out_dir: Path | None = None, metrics: dict | No
     idx = net.labelled_index
     y_all = net.labels.astype(np.float64)
     sets = feature_sets(cfg.feature_config(), timings, cache_dir, device)
+    folds = gtmaloc_folds(len(idx), RELEASE_FOLDS, cfg.seed)
     if oof is None:
-        res = network_cv(labelled_sets(sets, idx), y_all[idx], gtmaloc_folds(len(idx), RELEASE_FOLDS, cfg.seed), cfg,
-                         jobs=jobs, device=device)
+        res = network_cv(labelled_sets(sets, idx), y_all[idx], folds, cfg, jobs=jobs, device=device)
         oof, oof_attention = res["oof"], res["attention"]
         metrics = metrics or {"auc_10fold": res["auc"], "aupr_10fold": res["aupr"]}
     start = time.perf_counter()
     model = NetworkModel(sets, cfg, cfg.seed, device).fit(idx, y_all[idx])
     prob, attention, embedding, _ = model.predict_details(np.arange(len(net.names)))
     timings["release_fit_s"] = round(time.perf_counter() - start, 2)
-    atlas = _atlas(net, model, prob, attention, embedding, oof, oof_attention)
+    calibrated, calibrator = _calibration(prob, oof, y_all[idx], idx, folds)
+    base_rates = {c: float(v) for c, v in zip(config.COMPARTMENTS, y_all[idx].mean(0))}
+    atlas = _atlas(net, model, prob, attention, embedding, oof, oof_attention, calibrated, base_rates)
     if out_dir.exists():
         for old in out_dir.iterdir():
             if old.is_file():
                 old.unlink()
     save_atlas(atlas, out_dir)
+    (out_dir / CALIBRATION_FILE).write_text(json.dumps(calibrator, indent=1) + "\n")
     save_tensors(out_dir / MODEL_FILE, _model_tensors(model), _model_metadata(model, cfg))
-    (out_dir / "model_card.md").write_text(model_card(metrics or {}, model.threshold_, model.c_, cfg.weights,
-                                                      len(net.names), len(idx), model.modalities_,
-                                                      RELEASE_FOLDS, cfg.seed))
+    results = (benchmark or {}).get("results", {})
+    (out_dir / "model_card.md").write_text(model_card(
+        metrics or {}, model.threshold_, model.c_, cfg.weights, len(net.names), len(idx), model.modalities_,
+        RELEASE_FOLDS, cfg.seed, cfg=cfg, grid=results.get("grid"), calibration=results.get("calibration"),
+        base_rates=base_rates, repeats=results.get("protocol_d_repeats"), reference=(benchmark or {}).get("reference")))
     write_manifest(out_dir, "network", metrics=metrics or {}, config={**asdict(cfg), "timings": timings},
                    data=data_fingerprint(("network1041", "mirbase22")), command=command)
     return atlas
@@ -198,12 +308,22 @@ def cli_train(argv: list[str]) -> int:
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=1, help="CV folds fitted in parallel worker processes")
+    parser.add_argument("--oof", default=None, metavar="NPZ",
+                        help="reuse the protocol (a) out-of-fold run of the benchmark (network_oof.npz written by "
+                             "`benchmark network --grid`; its network_cv.json beside it feeds the model card)")
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, args.threads))
     settings = config.Settings.from_env(device=args.device, jobs=max(1, args.jobs))
     timings: dict = {}
     out = Path(args.out) if args.out else settings.weights_dir / "network"
+    kwargs: dict = {}
+    if args.oof:
+        saved = np.load(args.oof)
+        bench = Path(args.oof).parent / "network_cv.json"
+        kwargs = {"oof": saved["oof"], "oof_attention": saved["attention"],
+                  "metrics": {"auc_10fold": float(saved["auc"]), "aupr_10fold": float(saved["aupr"])},
+                  "benchmark": json.loads(bench.read_text()) if bench.is_file() else None}
     atlas = release(PipelineConfig(), out, timings=timings, jobs=settings.jobs, device=settings.device,
-                    cache_dir=settings.cache_dir)
+                    cache_dir=settings.cache_dir, **kwargs)
     print(f"[network] released {len(atlas.names)} miRNAs to {out} ({timings})")
     return 0
