@@ -478,8 +478,7 @@ class Predictor:
         ``"sequence"`` (the seven-compartment sequence model's training labels); arrays of 7 (NaN if unknown)."""
         if getattr(self, "_base_rates", None) is None:
             unknown = np.full(7, np.nan)
-            network = (np.asarray(self.atlas.labels, float)[np.asarray(self.atlas.labelled, bool)].mean(0)
-                       if self.atlas is not None else unknown)
+            network = np.asarray(self.atlas.base_rates, float) if self.atlas is not None else unknown
             sequence = (np.asarray(self.sequence_base_rates, float) if self.sequence_base_rates is not None
                         else np.asarray(self.knn_reference[1], float).mean(0) if self.knn_reference is not None
                         else unknown)
@@ -503,7 +502,8 @@ class Predictor:
         labelled = bool(self.atlas.labelled[j])
         return NetworkMatch(
             name=hit[0], similarity=hit[1], relation=hit[2], also_matches=list(hit[3]) if len(hit) > 3 else [],
-            probabilities=np.asarray(self.atlas.probabilities[j], dtype=np.float64),
+            probabilities=np.asarray((self.atlas.calibrated_probabilities if self.atlas.calibrated_probabilities
+                                      is not None else self.atlas.probabilities)[j], dtype=np.float64),
             out_of_fold=bool(self.atlas.out_of_fold[j]),
             labels=np.asarray(self.atlas.labels[j]) if labelled else None,
             modality_attention=np.asarray(self.atlas.modality_attention[j], dtype=np.float64))
@@ -517,6 +517,7 @@ class Predictor:
             "sevencomp_knn_blend": self.knn_reference[3] if self.knn_reference is not None else 0.0,
             "sevencomp_conservation_weight": conservation_weight,
             "sevencomp_calibrated": self.calibrator is not None,
+            "network_calibrated": self.atlas is not None and self.atlas.calibrated_probabilities is not None,
             "encoders": list(self.binary.cfg.encoders),
             "language_model": "own RNA LM (weights/lm)",
             "sequence_manifest_sha256": _sha(self.weights_root / "sequence" / "manifest.json"),

@@ -383,3 +383,13 @@ def test_the_released_calibrator_maps_the_sequence_output(tmp_path, ten):
                              side["calibrator"][name]["y"])
         np.testing.assert_allclose(calibrated.sequence_probabilities[name], expected, atol=1e-6)
     np.testing.assert_allclose(released.base_rates["sequence"], [side["base_rates"][c] for c in COMPARTMENTS])
+
+
+def test_network_bars_are_the_atlas_calibrated_out_of_fold_probabilities(predictor):
+    atlas = predictor.atlas
+    assert atlas.calibrated_probabilities is not None and atlas.metadata.get("name_features") is False
+    result = predictor.predict(">m21\nUAGCUUAUCAGACUGAUGUUGA\n")
+    j = atlas.names.index("hsa-mir-21")
+    np.testing.assert_allclose(result["m21"].probabilities, atlas.calibrated_probabilities[j])
+    assert result.provenance["network_calibrated"]
+    np.testing.assert_allclose(result["m21"].base_rates, atlas.base_rates)
