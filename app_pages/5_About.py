@@ -93,10 +93,10 @@ st.markdown(
   well above chance; the benchmarks report it as a baseline (look for `study_bias` in the tables above), and a model is
   only interesting by its margin over it.
 * **Names (seven compartments).** A network miRNA's name alone — its miRBase number (≈ discovery order), hairpin
-  vs mature, copy suffix — also ranks compartments well (look for `name_only`). The network model uses these
-  name features, and the conservation features of the sequence (other species and human loci sharing its
-  k-mers); its ablations `without_name_features` and `without_conservation_features` show how much of its
-  score they carry.
+  vs mature, copy suffix — also ranks compartments well (look for `name_only`). Names are annotation, not input:
+  the released network model uses none of them. It does use the conservation features of the sequence (other
+  species and human loci sharing its k-mers), a study-age signal too; the shortcut grid (`grid` in the network
+  table) shows what names, conservation, the graph transformer and the label profiles each carry.
 * **Length rule (binary).** In RNALoc-LM's data, precursors are mostly intracellular and mature miRNAs mostly
   extracellular, so "≤ 30 nt ⇒ extracellular" is a strong baseline (look for `length_rule` in the tables above).
 * **Label sparsity.** Mitochondrion, nucleolus and microvesicle have few positives: their AUPRs are noisy.
