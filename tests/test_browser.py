@@ -21,7 +21,7 @@ from benchmarks.app_server import (BARS_READY_JS, fill_and_predict, free_port, l
 pytestmark = pytest.mark.browser
 
 PAGES = {"Motifs": "Attention on", "Network explorer": "Neighbourhood graph", "Case studies": "In the network",
-         "Structure": "MFE", "About / model card": "How to cite"}
+         "Structure": "MFE", "About / model card": "Accuracy by evidence level"}
 XSS_FASTA = """><img src=x onerror="window.__pwned=1">
 UAGCUUAUCAGACUGAUGUUGA
 ><script>window.__pwned=2</script>
