@@ -55,6 +55,8 @@ bar labelled 0.50 is always called and 0.49 never (the page, its lists and the C
 def is_called(probability: float) -> bool:
     """The one rule for a compartment call: the probability, as shown, is at or above :data:`CALL_THRESHOLD`."""
     return round(float(probability), DISPLAY_DECIMALS) >= CALL_THRESHOLD
+
+
 SHORT_LENGTH = 30
 """Sequences up to this length are mature-like (the length rule of the binary call: ≤ 30 nt ⇒ extracellular)."""
 MIN_LENGTH = 15
@@ -156,7 +158,8 @@ class Settings:
     device : str or None
         ``"cpu"``, ``"cuda"`` or None (the GPU when present).
     threads : int or None
-        torch CPU threads for prediction (None: all cores).
+        torch CPU threads for prediction (None: one, the app's default per request; ``mirloc predict`` passes
+        all cores unless told otherwise).
     jobs : int
         Cross-validation folds fitted in parallel worker processes.
     """
