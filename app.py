@@ -2,9 +2,10 @@
 
 Run with ``streamlit run app.py``. This file routes to the pages (``app_pages/*.py``: a folder not named
 ``pages/``, which Streamlit would also route on its own, breaking direct links such as ``/motifs``) with
-``st.navigation``, and is itself the Predict page: paste or upload up to ten FASTA sequences and get, per sequence, the seven
-compartment probabilities, the extracellular/intracellular call, the network model's answer for known
-miRNAs and the nearest known miRNAs, plus a CSV with exactly the CLI's columns.
+``st.navigation``, and is itself the Predict page: paste or upload up to ten FASTA sequences and get, per
+sequence, its evidence level, the seven compartment probabilities beside their base rates, the
+extracellular/intracellular call, the attention over its nucleotides, the network model's answer for known
+miRNAs and the nearest known miRNAs, plus a CSV with the CLI's columns.
 """
 
 from __future__ import annotations
@@ -88,6 +89,9 @@ def _render_attention(prediction, position: int) -> None:
 
 def _render_evidence(prediction) -> None:
     label, color, text = EVIDENCE_TEXT[prediction.evidence]
+    if prediction.evidence == "known" and prediction.network is None:  # sequence-only mode
+        text = ("A labelled miRNA of the network benchmark; with the sequence model only, the bars are the "
+                "sequence model's (switch the mode off for the network model's out-of-fold prediction).")
     st.badge(label, icon=":material/fact_check:", color=color)
     st.caption(text)
     name, closeness, labels = prediction.nearest_labelled
