@@ -118,6 +118,8 @@ st.caption("How the software behaves (speed, load, malformed input, GPU), apart 
 for source, title in readme.ENGINEERING.items():
     if source in tables:
         show(tables[source], title)
+for source in sorted(set(tables) - set(readme.SCIENCE) - set(readme.ENGINEERING)):
+    show(tables[source], tables[source].title)
 
 st.header("Data provenance")
 st.markdown(

@@ -162,7 +162,8 @@ def cli_readme(argv: list[str]) -> int:
 ENGINEERING = {"app_bench.json": "App speed: cold start and ten predictions",
                "load_app.json": "Concurrent users: the load test",
                "fuzz_inputs.json": "Robustness: malformed and hostile inputs (fuzzing)",
-               "gpu.json": "The GPU path: CUDA against CPU"}
+               "gpu.json": "The GPU path: CUDA against CPU",
+               "batch.json": "Batch scoring: throughput and memory of large files"}
 """Benchmark files about the software rather than the science, with readable titles (the About page's
 "Engineering" section)."""
 SCIENCE = {"network_cv.json": "Network model: cross-validation, baselines, ablations",
