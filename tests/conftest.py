@@ -50,3 +50,18 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """``streamlit run app.py`` on a free local port, for the real-browser tests (stopped by its PID)."""
+    from benchmarks.app_server import free_port, start_server, stop_server, wait_healthy
+
+    port = free_port()
+    process = start_server(port, log_path=tmp_path_factory.mktemp("server") / "streamlit.log")
+    try:
+        wait_healthy(port, timeout=90, process=process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(process)
+    assert process.poll() is not None

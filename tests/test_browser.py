@@ -15,8 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from benchmarks.app_server import (BARS_READY_JS, fill_and_predict, free_port, launch_browser, start_server,
-                                   stop_server, wait_healthy, wait_idle)
+from benchmarks.app_server import BARS_READY_JS, fill_and_predict, launch_browser, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -27,19 +26,6 @@ UAGCUUAUCAGACUGAUGUUGA
 ><script>window.__pwned=2</script>
 UGGAGUGUGACAAUGGUGUUUG
 """
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    process = start_server(port, log_path=log)
-    try:
-        wait_healthy(port, timeout=90, process=process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_server(process)
-    assert process.poll() is not None
 
 
 def test_app_in_a_real_browser(server, tmp_path):

@@ -10,22 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.app_server import free_port, launch_browser, start_server, stop_server, wait_healthy, wait_idle
+from benchmarks.app_server import launch_browser, wait_idle
 
 pytestmark = pytest.mark.browser
 MIR21_PRECURSOR = "UGUCGGGUAGCUUAUCAGACUGAUGUUGACUGUUGAAUCUCAUGGCAACACCAGUCGAUGGGCUGUCUGACA"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = free_port()
-    process = start_server(port, log_path=tmp_path_factory.mktemp("server") / "streamlit.log")
-    try:
-        wait_healthy(port, timeout=90, process=process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_server(process)
-    assert process.poll() is not None
 
 
 @pytest.fixture(scope="module")
