@@ -1,8 +1,9 @@
-"""One real-browser test: Debian's chromium (Playwright) against ``streamlit run app.py`` on a free local port.
+"""The Predict page in a real browser: Debian's chromium (Playwright) against ``streamlit run app.py``.
 
-Loads the example, predicts, sees one bar chart per sequence, downloads the CSV and checks its header, opens every
-page, and proves that a FASTA header carrying HTML/JavaScript is shown inert. Screenshots go to a temporary
-directory (``MIRLOC_SCREENSHOTS`` keeps them somewhere else). The server is stopped by its PID.
+Loads the example, predicts, sees per sequence its bar chart and its attention track, follows a card's link to the
+Motifs page on that sequence, opens a page by direct link, downloads the CSV and checks its header, opens every
+page, proves that a FASTA header carrying HTML/JavaScript is shown inert, and that the page never asks another
+host for anything. Screenshots go to a temporary directory (``MIRLOC_SCREENSHOTS`` keeps them somewhere else).
 """
 
 from __future__ import annotations
