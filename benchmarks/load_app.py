@@ -44,7 +44,7 @@ from benchmarks.app_server import (BARS_READY_JS, CHROMIUM, CHROMIUM_ARGS, free_
                                    stop_server, wait_healthy)
 from mirloc_core.io import artifacts
 from mirloc_core import config
-from mirloc_core import data  # noqa: E402
+from mirloc_core.io import data  # noqa: E402
 from mirloc_core.io.fasta import parse_fasta, to_fasta  # noqa: E402
 
 
