@@ -165,7 +165,7 @@ class GridRun:
         oof_path = self.path.parent / OOF_FILE
         if not oof_path.is_file():
             return
-        report = calibration_report(np.load(oof_path)["oof"], self.y, self.folds)
+        report = calibration_report(np.load(oof_path, allow_pickle=False)["oof"], self.y, self.folds)
         self.payload["results"]["calibration"] = {**report, "configuration": "released name-free, protocol (a)"}
         merge_summary({"calibration_ece_7comp_network": round(report["mean"]["ece_after"], 4)},
                       self.settings.results_dir / "summary.json")

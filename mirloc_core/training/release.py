@@ -318,7 +318,7 @@ def cli_train(argv: list[str]) -> int:
     out = Path(args.out) if args.out else settings.weights_dir / "network"
     kwargs: dict = {}
     if args.oof:
-        saved = np.load(args.oof)
+        saved = np.load(args.oof, allow_pickle=False)
         bench = Path(args.oof).parent / "network_cv.json"
         kwargs = {"oof": saved["oof"], "oof_attention": saved["attention"],
                   "metrics": {"auc_10fold": float(saved["auc"]), "aupr_10fold": float(saved["aupr"])},
