@@ -212,11 +212,12 @@ class Predictor:
 
     def warm(self) -> "Predictor":
         """Load what the first prediction would otherwise load lazily (the miRBase k-mer index of the
-        conservation head, about 1 s from the disk cache); returns ``self``. The app calls it at start-up."""
-        from mirloc_core.features import conservation
+        conservation head, about 1 s from the disk cache; the compiled alignment kernel, about 0.3 s from numba's
+        cache, 1.5 s to compile); returns ``self``. The app calls it at start-up."""
+        from mirloc_core.features import conservation, domain
+        from mirloc_core.features.alignment import sw_scores
 
-        from mirloc_core.features import domain
-
+        sw_scores(["ACGU"], self._targets)
         if self.conservation is not None and conservation.available(self.settings.data_dir):
             conservation.indexes(self.settings.data_dir)
         if domain.available(self.settings.data_dir):
@@ -251,13 +252,13 @@ class Predictor:
 
     @knn_reference.setter
     def knn_reference(self, value) -> None:
-        from mirloc_core.features.alignment import self_scores
+        from mirloc_core.features.alignment import TargetSet, self_scores
 
         self._knn_reference = value
         knn_seqs = list(value[0]) if value is not None else []
         # every distinct sequence of the two reference sets, aligned once per query (see _lookup)
-        self._targets = list(dict.fromkeys([*self.ref_sequences, *knn_seqs]))
-        column = {seq: j for j, seq in enumerate(self._targets)}
+        self._targets = TargetSet(list(dict.fromkeys([*self.ref_sequences, *knn_seqs])))
+        column = {seq: j for j, seq in enumerate(self._targets.sequences)}
         self._ref_columns = np.array([column[seq] for seq in self.ref_sequences], dtype=np.intp)
         self._knn_columns = np.array([column[seq] for seq in knn_seqs], dtype=np.intp)
         self._ref_self = self_scores(self.ref_sequences)
@@ -295,8 +296,7 @@ class Predictor:
             the larger of the normalised similarity and, when both are at least :data:`MIN_CONTAINED_LENGTH` long,
             the share of the shorter sequence's self-score reached (a variant of a mature inside its precursor).
         """
-        from mirloc_core.features.alignment import self_scores, sw_scores
-        from mirloc_core.features.alignment import knn_transfer
+        from mirloc_core.features.alignment import knn_transfer, self_scores
 
         nearest = nearest and bool(self.ref_sequences)
         knn = knn and self.knn_reference is not None
@@ -305,9 +305,8 @@ class Predictor:
             return frames, known, transfer, labelled
         unique = sorted(set(sequences))
         names = np.array(self.ref_names)
-        for start in range(0, len(unique), 256):
-            chunk = unique[start : start + 256]
-            raw = sw_scores(chunk, self._targets)
+        chunks = [unique[start : start + 256] for start in range(0, len(unique), 256)]
+        for chunk, raw in zip(chunks, self._scores(chunks)):
             query_self = self_scores(chunk)
             if knn:
                 _, labels, k, _ = self.knn_reference
@@ -332,6 +331,19 @@ class Predictor:
                 if progress is not None:
                     progress(len(chunk))
         return frames, known, transfer, labelled
+
+    def _scores(self, chunks: list[list[str]]):
+        """Raw SW scores of each chunk against every known sequence, in order; on :attr:`threads` threads (the
+        kernel releases the GIL) when there are several chunks."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from mirloc_core.features.alignment import sw_scores
+
+        if self.threads <= 1 or len(chunks) <= 1:
+            yield from (sw_scores(chunk, self._targets) for chunk in chunks)
+            return
+        with ThreadPoolExecutor(min(self.threads, len(chunks))) as pool:
+            yield from pool.map(lambda chunk: sw_scores(chunk, self._targets), chunks)
 
     def _best_labelled(self, similarity: np.ndarray, names: np.ndarray) -> tuple[str, float]:
         """The most similar labelled network miRNA (ties: network order) and its similarity."""

@@ -77,6 +77,23 @@ def test_same_input_gives_bit_identical_output_whatever_the_batch(predictor, ten
         assert np.array_equal(alone.attention_7comp[rec.id], together.attention_7comp[rec.id])
 
 
+def test_alignment_threads_do_not_change_the_lookup(predictor, shared_data):
+    """With several threads the SW chunks run concurrently (the kernel releases the GIL): same results, in order."""
+    from mirloc_core.io.data import load_mirbase
+
+    seqs = list(load_mirbase("mature", None, shared_data).values())[:300]  # two chunks of the lookup
+    one = predictor._lookup(seqs)
+    predictor.threads = 2
+    try:
+        two = predictor._lookup(seqs)
+    finally:
+        predictor.threads = 1
+    assert one[1] == two[1] and one[3] == two[3]
+    for seq in set(seqs):
+        pd.testing.assert_frame_equal(one[0][seq], two[0][seq], check_exact=True)
+        assert np.array_equal(one[2][seq], two[2][seq])
+
+
 def test_one_alignment_pass_serves_nearest_known_and_knn_blend(predictor, ten, monkeypatch):
     from mirloc_core.features import alignment
     from mirloc_core.features.alignment import knn_transfer
