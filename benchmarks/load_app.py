@@ -130,13 +130,46 @@ async def run_phase(port: int, groups, rounds: int, timeout_s: float, phase: str
             await browser.close()
 
 
+def doc_section(report: dict) -> str:
+    """The ``capacity`` section of ``docs/benchmarks.md``, generated from ``load_app.json``."""
+    cap, phases = report["server_capacity"], report["phases"]
+    lines = [
+        "## App capacity under load (20 real browsers, `benchmarks/load_app.py`)",
+        "",
+        f"Command: `{report['command']}` · {report['date']} · {report['machine']['cores']} cores · "
+        f"{report['sessions']} concurrent sessions × {report['rounds_per_session']} rounds × "
+        f"{report['sequences_per_request']} sequences per request.",
+        "",
+        f"**Server alone**: {cap['server_cpu_seconds_per_request']} CPU-seconds per ten-sequence request, so one "
+        f"2-core server sustains about **{cap['requests_per_minute_2_cores']} requests per minute**. How: {cap['how']}",
+        "",
+        "| phase | requests | errors | p50 (s) | p95 (s) | server CPU-s / request | server RSS after (MB) |",
+        "|---|---|---|---|---|---|---|",
+        *(f"| {name} | {ph['completed']}/{ph['requests']} | {ph['errors']} | {ph['p50_seconds']} | "
+          f"{ph['p95_seconds']} | {ph['server_cpu_seconds_per_request']} | {ph['rss_after_mb']} |"
+          for name, ph in phases.items()),
+        "",
+        f"Memory stable between the phases: {'yes' if report['memory_stable'] else 'no'} "
+        f"({report['rss_growth_phase_b_mb']:+} MB). Latency: {report['note']}.",
+    ]
+    return "\n".join(lines)
+
+
+def write_doc(report: dict) -> None:
+    artifacts.update_doc_section(config.REPO_ROOT / "docs" / "benchmarks.md", "capacity", doc_section(report))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per page action")
     parser.add_argument("--out", default=str(config.results_dir() / "load_app.json"))
+    parser.add_argument("--render", action="store_true", help="only re-render the docs from the stored JSON")
     args = parser.parse_args(argv)
+    if args.render:
+        write_doc(json.loads(Path(args.out).read_text()))
+        return 0
 
     from mirloc_core.predict import Predictor
 
@@ -212,6 +245,7 @@ def main(argv=None) -> int:
     errors = report["phases"]["A"]["errors"] + report["phases"]["B"]["errors"] + report["warmup_errors"]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    write_doc(report)
     artifacts.merge_summary({"load_sessions": args.sessions, "load_errors": errors,
                              "app_server_cpu_seconds_per_request": report["server_capacity"][
                                  "server_cpu_seconds_per_request"],

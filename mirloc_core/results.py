@@ -138,7 +138,7 @@ class RecordPrediction:
     def nearest_known(self) -> tuple[str, float]:
         """The first nearest known miRNA and its similarity (``("", nan)`` when none)."""
         if len(self.nearest):
-            return str(self.nearest["name"].iloc[0]), float(self.nearest["similarity"].iloc[0])
+            return str(self.nearest.iat[0, 0]), float(self.nearest.iat[0, 1])  # columns: name, similarity
         return "", float("nan")
 
     def to_row(self) -> list:

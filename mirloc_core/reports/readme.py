@@ -115,11 +115,15 @@ def speed_lines(summary: dict, results_dir: Path) -> list[str]:
             f"pipeline from raw matrices to 10-fold CV in {summary['network_pipeline_seconds']:.0f} s from an empty "
             "cache.")
     if batch.is_file():
-        runs = json.loads(batch.read_text())["runs"]
-        one, dask = runs["one process, 1 thread"], runs["Dask local cluster, 2 workers"]
-        line += (f" Whole predictions of a large file (known-miRNA look-up and domain check included), streamed: "
-                 f"{one['per_second']:.0f} sequences/s on one core, {dask['per_second']:.0f}/s on a local Dask "
-                 "cluster of two workers.")
+        result = json.loads(batch.read_text())
+        one, dask = result["runs"]["one process, 1 thread"], result["runs"]["Dask local cluster, 2 workers"]
+        line += (f" Whole predictions of a large file (known-miRNA look-up and domain check included), streamed "
+                 f"({result['n']:,} miRBase matures and hairpins): {one['per_second']:.0f} sequences/s on one core, "
+                 f"{dask['per_second']:.0f}/s on a local Dask cluster of two workers")
+        stages = result.get("stages_one_thread")
+        line += (f"; matures alone {stages['mature']['per_second_whole']:.0f}/s and hairpins "
+                 f"{stages['hairpin']['per_second_whole']:.0f}/s per core (where the time goes: docs/benchmarks.md)."
+                 if stages else ".")
     return [line]
 
 
