@@ -42,7 +42,7 @@ def test_deeply_conserved_miRNAs_score_higher(matures):
     species = x[:, conservation.FEATURES.index("mature_k20_species")]
     assert min(species[:2]) > np.log1p(50)  # let-7 and miR-1 are in most animal species of miRBase
     assert max(species[2:]) < np.log1p(10)  # recent, primate-specific miRNAs are not
-    assert x[0, -1] == pytest.approx(np.log1p(len(matures["hsa-let-7a-5p"])))
+    assert x[0, conservation.FEATURES.index("log_length")] == pytest.approx(np.log1p(len(matures["hsa-let-7a-5p"])))
     shared = conservation.shared_species(x)
     assert shared.dtype.kind == "i" and shared[0] > 50 and shared[3] < 10
     assert shared[0] == round(np.expm1(max(x[0, conservation.FEATURES.index("mature_k20_species")],
@@ -106,6 +106,17 @@ def test_paralogs_leave_out_the_query_its_precursor_and_its_matures():
     assert paralogs.tolist() == [[0, 0], [1, 0], [2, 0], [0, 0]]
     assert np.rint(np.expm1(col["mature_k20_species"])).tolist() == [1, 1, 1, 0]  # mouse; human left out
     assert np.all(col["human_hairpin_k12_paralogs"] >= col["human_hairpin_k20_paralogs"])
+    # host features: the mature gets the largest of its two precursors' own features; the others (a hairpin, a
+    # new precursor, an unknown sequence: inside no human hairpin) their own values
+    n_own = len(conservation.OWN_FEATURES)
+    assert conservation.FEATURES[:n_own] == conservation.OWN_FEATURES and x.shape[1] == 2 * n_own - 1
+    hosts = conservation.conservation_features([hairpin["hsa-mir-a-1"], hairpin["hsa-mir-a-2"]], index, host=False)
+    assert hosts.shape == (2, n_own)
+    np.testing.assert_allclose(x[0, n_own:], hosts[:, :-1].max(0))
+    np.testing.assert_allclose(x[1:, n_own:], x[1:, : n_own - 1])
+    k20 = conservation.OWN_FEATURES.index("hairpin_k20_species")
+    assert x[0, conservation.FEATURES.index("host_hairpin_k20_species")] == hosts[:, k20].max()
+    assert conservation.conservation_features([], index).shape == (0, len(conservation.FEATURES))
 
 
 def test_human_families_have_paralogs(matures):
@@ -120,3 +131,15 @@ def test_human_families_have_paralogs(matures):
     assert par[2] == 0  # a single-copy recent miRNA
     own = conservation.indexes()["human_entries"].own(matures["hsa-let-7a-5p"])
     assert {hairpins[n] for n in ("hsa-let-7a-1", "hsa-let-7a-2", "hsa-let-7a-3")} <= {s for _, s in own}
+
+
+def test_a_mature_gets_its_precursors_conservation_as_host_features(matures):
+    from mirloc_core.io import data
+
+    hairpins = data.load_mirbase("hairpin", "hsa")
+    x = conservation.conservation_features([matures["hsa-miR-21-3p"], hairpins["hsa-mir-21"]])
+    n_own = len(conservation.OWN_FEATURES)
+    np.testing.assert_allclose(x[0, n_own:], x[1, : n_own - 1])  # miR-21-3p lies in hsa-mir-21 only
+    np.testing.assert_allclose(x[1, n_own:], x[1, : n_own - 1])  # a hairpin in no longer human hairpin: its own
+    np.testing.assert_array_equal(conservation.conservation_features([matures["hsa-miR-21-3p"]], host=False),
+                                  x[:1, :n_own])

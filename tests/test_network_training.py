@@ -330,7 +330,7 @@ def test_sequence_conservation_features(network):
     from mirloc_core.io.data import map_names_to_sequences
 
     feats = ni.sequence_conservation()
-    assert feats.shape == (1041, len(conservation.FEATURES))
+    assert feats.shape == (1041, len(conservation.OWN_FEATURES))
     missing = (map_names_to_sequences()["sequence"].fillna("") == "").to_numpy()
     assert missing.any() and np.all(feats[missing] == 0)  # names without a miRBase sequence
     species = conservation.shared_species(feats)

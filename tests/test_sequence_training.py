@@ -198,7 +198,7 @@ def test_seven_conservation_head_reproduces_the_stored_fresh_shuffles(shared_dat
     expected = stored["sevencomp"][split]
     assert sc.fresh_shuffles(data, expected["folds"]) == expected["fresh_shuffles"]
     runs = sc.seven_part_runs(data, [0], expected["folds"])
-    assert set(runs[0]) == {"knn", "cons", "cons_np"}  # no neural part without an estimator
+    assert set(runs[0]) == {"knn", "cons", "cons_np", "cons_own"}  # no neural part without an estimator
     assert runs[0]["knn"].dtype == np.float32 and runs[0]["cons"].shape == data.y.shape
 
 
@@ -318,6 +318,12 @@ def test_stored_seven_compartment_result_and_release(shared_data, stored):
     assert set(d["released"]["per_compartment"]) == {c for c, k in d["classes"].items() if k["evaluable"]}
     summary = headline_summary(stored)
     assert summary["seq_7comp_auc_mature"] == rnd["by_stratum"]["released"]["mature"]["auc"]
+    # quality bars above the trivial baseline on the same rows: the study-bias score (disease + drug link counts)
+    bias = rnd["by_stratum"]["study_bias_baseline"]
+    assert rnd["auc"]["mean"] > rnd["study_bias_baseline"]["auc"] + 0.02
+    assert rnd["by_stratum"]["released"]["mature"]["auc"] > bias["mature"]["auc"] + 0.02
+    assert rnd["by_stratum"]["released"]["hairpin"]["auc"] > bias["hairpin"]["auc"] + 0.02
+    assert rnd["auc"]["mean"] > rnd["without_host"]["released"]["auc"]  # what the host features add
     assert summary["seq_7comp_auc_discovery_order"] == d["released"]["auc"]
     assert summary["calibration_ece_7comp"] == rnd["calibration"]["ece_after"]
     folder = weights_dir() / "sequence"

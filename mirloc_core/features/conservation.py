@@ -31,9 +31,15 @@ KS = (12, 16, 20)
 COLLECTIONS = ("mature", "hairpin")
 EXCLUDED_SPECIES = ("hsa",)
 PARALOG_SPECIES = "hsa"
-FEATURES = (tuple(f"{c}_k{k}_{what}" for c in COLLECTIONS for k in KS for what in ("species", "sequences"))
-            + tuple(f"human_{c}_k{k}_paralogs" for c in COLLECTIONS for k in KS) + ("log_length",))
-"""Feature names, in column order of :func:`conservation_features`."""
+OWN_FEATURES = (tuple(f"{c}_k{k}_{what}" for c in COLLECTIONS for k in KS for what in ("species", "sequences"))
+                + tuple(f"human_{c}_k{k}_paralogs" for c in COLLECTIONS for k in KS) + ("log_length",))
+"""The features of the sequence itself (the first columns of :func:`conservation_features`; all the network
+model uses, ``host=False``)."""
+HOST_FEATURES = tuple(f"host_{name}" for name in OWN_FEATURES[:-1])
+"""The same features (but the length) of the query's host: the longest-known locus it comes from, i.e. the human
+miRBase 22 hairpins that contain it (the largest value over them); the query's own values when none does."""
+FEATURES = OWN_FEATURES + HOST_FEATURES
+"""Feature names, in column order of :func:`conservation_features` (the seven-compartment head's inputs)."""
 
 _CODE = np.full(256, 255, dtype=np.uint8)
 for _i, _c in enumerate("ACGU"):
@@ -247,18 +253,49 @@ def indexes(data_dir=None, cache_dir=None) -> dict:
     return _indexes(root, str(cache_dir) if cache_dir is not None else None)
 
 
-def conservation_features(sequences: list[str], index: dict | None = None) -> np.ndarray:
-    """(n, 19) float32 features of :data:`FEATURES` for ``sequences`` (all k-mers looked up at once).
+def conservation_features(sequences: list[str], index: dict | None = None, host: bool = True) -> np.ndarray:
+    """(n, 37) float32 features of :data:`FEATURES` for ``sequences`` (all k-mers looked up at once); with
+    ``host=False`` the 19 :data:`OWN_FEATURES` only.
+
+    The host columns describe the locus a query comes from: a mature's conservation is, on its own, that of one
+    arm (the passenger arm of a conserved miRNA can look young), while its precursor carries both arms and the
+    loop. A query inside one or more human miRBase 22 hairpins gets, in :data:`HOST_FEATURES`, the largest value
+    of each own feature over those hairpins; any other query (a hairpin, a novel sequence) its own values. Like
+    the rest, these come from miRBase alone (no labels, no names).
 
     Raises
     ------
     mirloc_core.io.data.DataMissingError
         When miRBase 22 is not in the data directory (and no ``index`` is given); see :func:`available`.
     """
-    out = np.zeros((len(sequences), len(FEATURES)), np.float32)
     if not sequences:
-        return out
+        return np.zeros((0, len(FEATURES if host else OWN_FEATURES)), np.float32)
     index = indexes() if index is None else index
+    own_x, own = _own_features(sequences, index)
+    if not host:
+        return own_x
+    return np.concatenate([own_x, _host_features(sequences, own_x, own, index)], 1)
+
+
+def _host_features(sequences: list[str], own_x: np.ndarray, own: list, index: dict) -> np.ndarray:
+    """(n, 18) :data:`HOST_FEATURES`: per query, the largest own feature (but the length) over the human hairpins
+    strictly containing it (``own``: each query's own human entries), else its own values."""
+    hosts = [sorted({seq for col, seq in entries if col == "hairpin" and len(seq) > len(s)})
+             for s, entries in zip(sequences, own)]
+    distinct = sorted({seq for found in hosts for seq in found})
+    host_x = dict(zip(distinct, _own_features(distinct, index)[0])) if distinct else {}
+    out = own_x[:, :-1].copy()
+    for i, found in enumerate(hosts):
+        if found:
+            out[i] = np.max([host_x[seq][:-1] for seq in found], 0)
+    return out
+
+
+def _own_features(sequences: list[str], index: dict) -> tuple[np.ndarray, list]:
+    """(n, 19) :data:`OWN_FEATURES`, and each query's own human entries (:meth:`HumanEntries.own_many`)."""
+    out = np.zeros((len(sequences), len(OWN_FEATURES)), np.float32)
+    if not sequences:
+        return out, []
     lengths = np.array([len(s) + 1 for s in sequences], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     joined = _encode("".join(s + "$" for s in sequences))  # "$" ends each sequence: no window spans two
@@ -296,7 +333,7 @@ def conservation_features(sequences: list[str], index: dict | None = None) -> np
             out[:, column] = largest(counts, len(codes))
             column += 1
     out[:, -1] = np.log1p(lengths - 1)
-    return out
+    return out, own
 
 
 def shared_species(features: np.ndarray, k: int = 20) -> np.ndarray:

@@ -86,13 +86,13 @@ def sequence_conservation(cache_dir=None) -> np.ndarray:
     network miRNA's miRBase sequence: how many other species, and other human loci, share its k-mers; zeros for
     the names without a sequence. Label-free (miRBase only); the ablation ``without_conservation_features``
     measures what they add."""
-    from mirloc_core.features.conservation import FEATURES, conservation_features, indexes
+    from mirloc_core.features.conservation import OWN_FEATURES, conservation_features, indexes
     from mirloc_core.io.data import map_names_to_sequences
 
     seqs = map_names_to_sequences()["sequence"].fillna("").tolist()
     rows = [i for i, seq in enumerate(seqs) if seq]
-    out = np.zeros((len(seqs), len(FEATURES)), np.float32)
-    out[rows] = conservation_features([seqs[i] for i in rows], indexes(cache_dir=cache_dir))
+    out = np.zeros((len(seqs), len(OWN_FEATURES)), np.float32)
+    out[rows] = conservation_features([seqs[i] for i in rows], indexes(cache_dir=cache_dir), host=False)
     return out
 
 

@@ -161,10 +161,13 @@ def binary_label_audit(repeats: int = 5, folds: int = 5, k: int = AUDIT_K, goal_
 FRESH_SEEDS = (100, 101, 102, 103, 104)
 """Shuffle seeds of the seven-compartment check on splits never looked at while designing the model."""
 SEVEN_SELECTION_NOTE = (
-    "The conservation head's design (its features, including the 6 human-paralog features added on 2026-12-01, "
-    "and C = 0.1, unchanged) was chosen by comparing variants on repeats 0-2 of these random folds and repeats "
-    "0-1 of the homology folds, so the headline figures carry a mild optimistic bias; fresh_shuffles repeats the "
-    "head alone on shuffles never looked at. The 0.7 blend weight was set before the paralog features existed.")
+    "The conservation head's design (its own-sequence features, including the 6 human-paralog features added on "
+    "2026-12-01, and C = 0.1, unchanged) was chosen by comparing variants on repeats 0-2 of these random folds and "
+    "repeats 0-1 of the homology folds, so the headline figures carry a mild optimistic bias; fresh_shuffles "
+    "repeats the head alone on shuffles never looked at. The host-hairpin features (2026-12-04: a mature also gets "
+    "the conservation features of the human hairpins containing it) and the blend weights (0.85 conservation, "
+    "0.25 kNN-SW within the rest) were chosen on development shuffles 7-9 (weights: shuffle 7 with the neural "
+    "part), not on the reported folds.")
 
 
 @dataclass
@@ -180,6 +183,13 @@ class SevenData:
     bias: np.ndarray
     features: np.ndarray
     no_paralogs: list
+
+    @property
+    def own_features(self) -> list:
+        """Columns of the sequence's own conservation features (no host features)."""
+        from mirloc_core.features.conservation import FEATURES, OWN_FEATURES
+
+        return [FEATURES.index(name) for name in OWN_FEATURES]
 
     @property
     def seqs(self) -> list:
@@ -227,6 +237,8 @@ def _seven_fit_predict(data: SevenData, inputs: SequenceInputs | None, estimator
         out["knn"] = knn_transfer(data.sim[np.ix_(test, train)], y[train])
         out["cons"] = predict_head(fit_head(x[train], y[train]), x[test])
         out["cons_np"] = predict_head(fit_head(x[np.ix_(train, keep)], y[train]), x[np.ix_(test, keep)])
+        own = data.own_features
+        out["cons_own"] = predict_head(fit_head(x[np.ix_(train, own)], y[train]), x[np.ix_(test, own)])
         return out
 
     return fit_predict
@@ -242,7 +254,7 @@ def seven_part_runs(data: SevenData, reps, folds: int = 10, estimator: SequenceM
         model = None if estimator is None else clone(estimator).set_params(seeds=tuple(100 * rep + s for s in seeds))
         run = cv.cross_validate(_seven_fit_predict(data, inputs, model), data.splits(rep, folds))
         parts = {"knn": run.oof("knn", n).astype(data.y.dtype), "cons": run.oof("cons", n),
-                 "cons_np": run.oof("cons_np", n)}
+                 "cons_np": run.oof("cons_np", n), "cons_own": run.oof("cons_own", n)}
         if model is not None:
             parts["neural"] = run.oof("neural", n).astype(data.y.dtype)
         out.append(parts)
@@ -269,14 +281,15 @@ def _blends(parts: dict, knn_blend: float, w_cons: float) -> dict:
     """The released blend (with and without the paralog features) and the blend without conservation."""
     without = (1 - knn_blend) * parts["neural"] + knn_blend * parts["knn"]
     return {"released": w_cons * parts["cons"] + (1 - w_cons) * without, "without_conservation": without,
-            "released_np": w_cons * parts["cons_np"] + (1 - w_cons) * without}
+            "released_np": w_cons * parts["cons_np"] + (1 - w_cons) * without,
+            "released_own": w_cons * parts["cons_own"] + (1 - w_cons) * without}
 
 
 def _blend_scores(y: np.ndarray, parts: dict, knn_blend: float, w_cons: float) -> dict:
     """Scores of the released blend and of each part, for one repeat."""
     blends = _blends(parts, knn_blend, w_cons)
     return {**{key: cv.multilabel_scores(y, prob) for key, prob in blends.items()},
-            **{key: cv.multilabel_scores(y, parts[key]) for key in ("cons", "cons_np", "knn", "neural")}}
+            **{key: cv.multilabel_scores(y, parts[key]) for key in ("cons", "cons_np", "cons_own", "knn", "neural")}}
 
 
 def _rounded(scores: dict) -> dict:
@@ -297,7 +310,9 @@ def _strata_block(data: SevenData, parts: dict, knn_blend: float, w_cons: float)
     """Mature-only and hairpin-only scores of the released blend, its parts and the study-bias baseline."""
     bias = np.repeat(data.bias[:, None].astype(float), data.y.shape[1], 1)
     probs = {"released": _blends(parts, knn_blend, w_cons)["released"], "neural_only": parts["neural"],
-             "knn_sw_only": parts["knn"], "conservation_only": parts["cons"], "study_bias_baseline": bias}
+             "knn_sw_only": parts["knn"], "conservation_only": parts["cons"],
+             "conservation_only_without_host": parts["cons_own"],
+             "released_without_host": _blends(parts, knn_blend, w_cons)["released_own"], "study_bias_baseline": bias}
     return {key: strata_scores(data.y, prob, data.kind) for key, prob in probs.items()}
 
 
@@ -459,14 +474,19 @@ def _seven_summary(data: SevenData, scores: list[dict], cons: np.ndarray, knn_bl
             "conservation_only": {
                 **runs_mean(part["cons"]),
                 "what": f"per-compartment logistic regression on the {len(FEATURES)} conservation "
-                        "features (k-mers shared with other species in miRBase 22, and with other human loci)",
+                        "features (k-mers shared with other species in miRBase 22, and with other human loci; of "
+                        "the sequence and of its host, the human hairpins containing it)",
                 "spearman_with_study_bias": round(float(spearmanr(cons.mean(1), data.bias)[0]), 3),
                 "spearman_note": "the head's mean probability over compartments (last repeat) vs the number of "
                                  "known disease + drug links"},
             "without_paralogs": {
                 "head_alone": runs_mean(part["cons_np"]), "released": runs_mean(part["released_np"]),
-                "what": "the same, without the 6 human-paralog features (k-mers shared with other human miRBase "
-                        "entries): the head alone, and blended as released"},
+                "what": "the same, without the 12 human-paralog features (k-mers shared with other human miRBase "
+                        "entries; 6 of the sequence, 6 of its host): the head alone, and blended as released"},
+            "without_host": {
+                "head_alone": runs_mean(part["cons_own"]), "released": runs_mean(part["released_own"]),
+                "what": "the same, without the 18 host features (only the sequence's own conservation features, "
+                        "as released before 2026-12-04): the head alone, and blended as released"},
             "fresh_shuffles": fresh, "selection_note": SEVEN_SELECTION_NOTE,
             "without_conservation": {**runs_mean(part["without_conservation"]),
                                      "what": "the previous release: neural + kNN-SW blend only"},

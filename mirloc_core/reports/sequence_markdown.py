@@ -104,6 +104,11 @@ def _seven_parts_line(key: str, s: dict) -> str:
         line += (f"; without the human-paralog features: head alone {wp['head_alone']['auc']:.3f} / "
                  f"{wp['head_alone']['aupr']:.3f}, released {wp['released']['auc']:.3f} / "
                  f"{wp['released']['aupr']:.3f}")
+    if "without_host" in s:
+        wh = s["without_host"]
+        line += (f"; without the host features (own sequence only): head alone {wh['head_alone']['auc']:.3f} / "
+                 f"{wh['head_alone']['aupr']:.3f}, released {wh['released']['auc']:.3f} / "
+                 f"{wh['released']['aupr']:.3f}")
     if "fresh_shuffles" in s:
         fr = s["fresh_shuffles"]
         line += (f"; head alone on {len(fr['seeds'])} fresh shuffles {fr['head_alone']['auc']:.3f} / "
@@ -123,7 +128,9 @@ def _seven_parts(result: dict) -> list[str]:
     cons = [s["conservation_only"] for _, s in extra if "conservation_only" in s]
     if cons:
         lines += ["", "Conservation features count the other species in miRBase 22 that share a miRNA's k-mers, "
-                      "and the other human miRBase loci that do (paralogs: multi-copy genes, families). "
+                      "and the other human miRBase loci that do (paralogs: multi-copy genes, families), for the "
+                      "sequence itself and for its host (the human hairpins containing it: a mature gets its "
+                      "precursor's). "
                       "Conserved miRNAs and large families are also the abundant, long-studied ones: the head's "
                       "mean probability "
                       f"has Spearman {cons[0]['spearman_with_study_bias']} with the study-bias score, so read "
@@ -147,9 +154,14 @@ def _seven_strata(result: dict) -> list[str]:
              "sequences (`random`: grouped by gene ∪ identical sequence).", "",
              "| split | model | mature rows AUC / AUPR | hairpin rows AUC / AUPR |", "|---|---|---|---|"]
     names = {"released": "released blend", "neural_only": "neural alone", "knn_sw_only": "kNN-SW alone",
-             "conservation_only": "conservation head alone", "study_bias_baseline": "study-bias baseline"}
+             "conservation_only": "conservation head alone",
+             "released_without_host": "released blend without the host features",
+             "conservation_only_without_host": "conservation head alone without the host features",
+             "study_bias_baseline": "study-bias baseline"}
     for key, s in splits:
         for model, label in names.items():
+            if model not in s["by_stratum"]:
+                continue
             st = s["by_stratum"][model]
             lines.append(f"| {key} ({s['repeats']} repeat) | {label} | {st['mature']['auc']:.3f} / "
                          f"{st['mature']['aupr']:.3f} (n={st['mature']['n']}) | {st['hairpin']['auc']:.3f} / "
@@ -280,7 +292,9 @@ def sequence_model_card(metrics: dict, knn_blend: float, conservation_weight: fl
   {knn_blend:g} × the labels of the {KNN_K} most Smith–Waterman-similar training sequences). The conservation head
   (`conservation.safetensors`) is a logistic regression on how many other species in miRBase 22 share the
   sequence's k-mers, and how many other human miRBase loci do (paralogs: multi-copy genes, families; the
-  sequence's own precursor and matures are not counted); it needs miRBase in the data directory at prediction
+  sequence's own precursor and matures are not counted), for the sequence itself and for its host (the human
+  miRBase hairpins containing it, so a pasted mature is described by its whole locus; a sequence inside no human
+  hairpin uses its own values there); it needs miRBase in the data directory at prediction
   time and is skipped, with a notice, without it. 10-fold CV, folds grouped by miRNA (a mature never tested while
   its own hairpin trains): AUC {f("seq_7comp_auc_10fold")} (AUPR {f("seq_7comp_aupr_10fold")}); on mature rows
   only AUC {f("seq_7comp_auc_mature")}, on hairpin rows only {f("seq_7comp_auc_hairpin")}; homology-aware folds

@@ -199,7 +199,7 @@ def _model_tensors(model: NetworkModel) -> dict:
 
 
 def _model_metadata(model: NetworkModel, cfg: PipelineConfig) -> dict:
-    from mirloc_core.features.conservation import FEATURES as CONSERVATION_FEATURES
+    from mirloc_core.features.conservation import OWN_FEATURES as CONSERVATION_FEATURES
 
     return {"modalities": list(model.modalities_),
             "input_dims": [int(model.mean_[m].shape[0]) for m in model.modalities_],
