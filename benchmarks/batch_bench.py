@@ -110,7 +110,9 @@ def doc_section(result: dict) -> str:
     lines = [
         f"## Batch scoring (`mirloc predict`, `benchmarks/batch_bench.py`)",
         "",
-        f"Command: `{result['command']}` · {result.get('date', '')} · {result.get('cores', '?')} cores. Input: "
+        "Commands: " + ", ".join(f"`{c}`" for c in result.get("commands", [result["command"]]))
+        + f" · {result.get('date', '')} · {result.get('cores', '?')} cores (load average before and after each "
+        "run in the JSON). Input: "
         f"{result['n']:,} miRBase 22 matures and hairpins of every species, repeated with unique ids.",
         "",
         "| run | seconds | sequences/s | peak RSS (MB) |",
@@ -137,6 +139,46 @@ def doc_section(result: dict) -> str:
     return "\n".join(lines)
 
 
+RUNS = {"one process, 1 thread": ["--threads", "1"], "one process, 2 threads": ["--threads", "2"],
+        "Dask local cluster, 2 workers": ["--engine", "dask", "--workers", "2"]}
+PARTS = (*RUNS, "quarter", "stages")
+
+
+def projection(mature_rate: float) -> dict:
+    return {
+        "sequences": RNACENTRAL_MIRNA_LENGTH,
+        "rate_used": "one core on mature-length input (miRNA-length sequences are mature-like), from "
+                     "stages_one_thread; the mixed 200k input runs slower because a hairpin costs ~4x a mature",
+        "hours_one_core": round(RNACENTRAL_MIRNA_LENGTH / mature_rate / 3600, 1),
+        "hours_on_100_cores": round(RNACENTRAL_MIRNA_LENGTH / (100 * mature_rate) / 3600, 2),
+        "note": "linear in the measured one-core rate: chunks are independent, so N Dask workers on N cores "
+                "divide the time by about N while the scheduler and the writer keep up (2 workers on this "
+                "2-core machine: see the Dask run)"}
+
+
+def run_parts(parts: list[str], n: int, result: dict) -> None:
+    """Measure ``parts`` (names of :data:`PARTS`) into ``result``, each with the load average around it."""
+    import os
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        write_input(tmp / "all.fa", n)
+        write_input(tmp / "quarter.fa", n // 4)
+        for part in parts:
+            load = round(os.getloadavg()[0], 2)
+            if part in RUNS:
+                result["runs"][part] = measure([str(tmp / "all.fa"), *RUNS[part]], tmp / "out.csv")
+                entry = result["runs"][part]
+            elif part == "quarter":
+                entry = result["memory_quarter_input"] = measure([str(tmp / "quarter.fa"), "--threads", "1"],
+                                                                 tmp / "q.csv")
+            else:
+                entry = result["stages_one_thread"] = stage_seconds()
+                result["projection"] = projection(entry["mature"]["per_second_whole"])
+            entry["load_average_before_after"] = [load, round(os.getloadavg()[0], 2)]
+            print(part, entry, flush=True)
+
+
 def main(argv=None) -> int:
     import datetime as dt
     import os
@@ -146,43 +188,35 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS),
+                        help="measure these parts only, keeping the others from the stored batch.json (same --n)")
     parser.add_argument("--render", action="store_true", help="only re-render the docs from the stored JSON")
     args = parser.parse_args(argv)
     docs = ROOT / "docs" / "benchmarks.md"
+    stored = args.out / "batch.json"
     if args.render:
-        update_doc_section(docs, "batch", doc_section(json.loads((args.out / "batch.json").read_text())))
+        update_doc_section(docs, "batch", doc_section(json.loads(stored.read_text())))
         return 0
-    runs = {"one process, 1 thread": ["--threads", "1"], "one process, 2 threads": ["--threads", "2"],
-            "Dask local cluster, 2 workers": ["--engine", "dask", "--workers", "2"]}
-    result = {"command": command_line(), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-              "cores": os.cpu_count(), "n": args.n, "runs": {}}
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        write_input(tmp / "all.fa", args.n)
-        write_input(tmp / "quarter.fa", args.n // 4)
-        for name, extra in runs.items():
-            result["runs"][name] = measure([str(tmp / "all.fa"), *extra], tmp / "out.csv")
-            print(name, result["runs"][name], flush=True)
-        result["memory_quarter_input"] = measure([str(tmp / "quarter.fa"), "--threads", "1"], tmp / "q.csv")
-    one = result["runs"]["one process, 1 thread"]
-    result["stages_one_thread"] = stage_seconds()
-    mature_rate = result["stages_one_thread"]["mature"]["per_second_whole"]
-    result["projection"] = {
-        "sequences": RNACENTRAL_MIRNA_LENGTH,
-        "rate_used": "one core on mature-length input (miRNA-length sequences are mature-like), from "
-                     "stages_one_thread; the mixed 200k input runs slower because a hairpin costs ~4x a mature",
-        "hours_one_core": round(RNACENTRAL_MIRNA_LENGTH / mature_rate / 3600, 1),
-        "hours_on_100_cores": round(RNACENTRAL_MIRNA_LENGTH / (100 * mature_rate) / 3600, 2),
-        "note": "linear in the measured one-core rate: chunks are independent, so N Dask workers on N cores "
-                "divide the time by about N while the scheduler and the writer keep up (2 workers on this "
-                "2-core machine: see the Dask run)"}
+    result = json.loads(stored.read_text()) if stored.is_file() else {}
+    if result.get("n") != args.n or set(args.only) == set(PARTS):
+        result = {"n": args.n, "runs": {}}
+    commands = result.get("commands", [])
+    result.update({"command": command_line(), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                   "cores": os.cpu_count(), "commands": [*commands, command_line()]})
+    run_parts(args.only, args.n, result)
+    result["runs"] = {name: result["runs"][name] for name in RUNS if name in result["runs"]}
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "batch.json").write_text(json.dumps(result, indent=2) + "\n")
-    update_doc_section(docs, "batch", doc_section(result))
-    keys = {"batch_seq_per_second_1proc": one["per_second"],
-            "batch_seq_per_second_dask2": result["runs"]["Dask local cluster, 2 workers"]["per_second"]}
-    if args.n == 200_000:
-        keys["batch_peak_rss_mb_200k"] = one["peak_rss_mb"]
+    stored.write_text(json.dumps(result, indent=2) + "\n")
+    if all(name in result["runs"] for name in RUNS) and {"stages_one_thread", "memory_quarter_input"} <= set(result):
+        update_doc_section(docs, "batch", doc_section(result))
+    one, dask = result["runs"].get("one process, 1 thread"), result["runs"].get("Dask local cluster, 2 workers")
+    keys = {}
+    if one:
+        keys["batch_seq_per_second_1proc"] = one["per_second"]
+        if args.n == 200_000:
+            keys["batch_peak_rss_mb_200k"] = one["peak_rss_mb"]
+    if dask:
+        keys["batch_seq_per_second_dask2"] = dask["per_second"]
     merge_summary(keys, args.out / "summary.json")
     print(json.dumps(keys))
     return 0
