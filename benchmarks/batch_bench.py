@@ -1,6 +1,7 @@
 """Batch scoring throughput and memory: ``python benchmarks/batch_bench.py --n 200000``.
 
-Builds a FASTA of ``n`` sequences (miRBase 22 matures and hairpins of every species, repeated with unique ids),
+Builds a FASTA of ``n`` sequences (miRBase 22 matures and hairpins of every species, repeated with unique ids;
+the 128 entries with IUPAC codes left out, as `mirloc predict` refuses them),
 then scores it with ``mirloc predict`` as a separate process in three set-ups — one process on one thread, one
 process on two threads, and a local Dask cluster of two single-thread workers — recording sequences per second
 and the peak resident memory of the whole process tree (psutil, sampled every 0.2 s). The memory is also measured
@@ -30,6 +31,7 @@ def write_input(path: Path, n: int) -> None:
     from mirloc_core.io import data
 
     pool = list(data.load_mirbase("mature", None).items()) + list(data.load_mirbase("hairpin", None).items())
+    pool = [(name, seq) for name, seq in pool if set(seq) <= set("ACGU")]  # 128 entries carry IUPAC codes (N, Y, …)
     with open(path, "w") as handle:
         for i in range(n):
             name, sequence = pool[i % len(pool)]
