@@ -19,7 +19,8 @@ from mirloc_core.training import network as nt
 from mirloc_core.training import release as rel
 
 TINY = nt.PipelineConfig(features="published", thresholds=(0.8,), gt_epochs=3, gt_dim=32, gt_layers=1,
-                         fusion_epochs=15, lr_grid=(0.01,), inner_folds=2, trees=20, boosting_iterations=20)
+                         fusion_epochs=15, lr_grid=(0.01,), inner_folds=2, trees=20, boosting_iterations=20,
+                         propagation_graphs=("functional", "drug", "mrna"))  # no Smith–Waterman in an empty cache
 RESULTS = json.loads((config.results_dir() / "network_cv.json").read_text())
 STUDY_BIAS_AUC = RESULTS["results"]["baseline_study_bias"]["auc"]  # 0.775: every quality bar sits above it
 
@@ -110,6 +111,30 @@ def test_label_profiles_leave_one_out(network):
     again = nt.label_profiles(assoc, positives2, counts2, prior, 1.0, own_labels=flipped)
     assert np.allclose(again[i], own[i], atol=1e-6)  # its own label changed, its profile did not
     assert np.allclose(own[5], prior)
+
+
+def test_propagated_labels_leave_one_out(network):
+    """The label-propagation member: a training miRNA's propagated labels never depend on its own labels, rows
+    are rates in [0, 1] plus the walk mass, and the leave-one-out rows equal the definition computed by hand."""
+    from mirloc_core.features.networks import jaccard_similarity
+    from mirloc_core.features.propagation import knn_transition, rwr_operator
+
+    idx = network.labelled_index[:200]
+    y = network.labels[idx].astype(float)
+    sim = jaccard_similarity(network.disease[idx])
+    r = rwr_operator(sim, 10, 0.5)
+    linked = knn_transition(sim, 10).sum(1) > 0
+    assert np.allclose(r.sum(1)[linked], 1.0, atol=1e-4)  # every walk ends somewhere (isolated: only restarts)
+    prior = y.mean(0)
+    out = nt.propagated_labels(r, y, prior, 0.05, leave_one_out=True)
+    assert out.shape == (len(idx), 8) and (out[:, :7] >= 0).all() and (out[:, :7] <= 1).all()
+    flipped = y.copy()
+    flipped[3] = 1 - flipped[3]
+    again = nt.propagated_labels(r, flipped, prior, 0.05, leave_one_out=True)
+    assert np.allclose(again[3], out[3], atol=1e-6)  # its own label changed, its row did not
+    w = r[3].astype(float).copy()
+    w[3] = 0.0
+    assert np.allclose(out[3, :7], (w @ y + 0.05 * prior) / (w.sum() + 0.05), atol=1e-5)
 
 
 def test_name_features(network):
@@ -259,7 +284,7 @@ def test_released_configuration_uses_no_name_features():
     assert ni.NetworkFeatureConfig().use_name_features is False
     cells = grid_cells(cfg)
     assert len(cells) == 17 and cells[0][0] == "-names +conservation +graph_transformer +label_profiles"
-    assert len({c[0] for c in cells}) == 17 and cells[-1][2].weights == (1.0, 0.0, 0.0, 0.0, 0.0)
+    assert len({c[0] for c in cells}) == 17 and cells[-1][2].weights == (1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     grid = RESULTS["results"]["grid"]
     assert set(grid["cells"]) == {c[0] for c in cells}
     summary = json.loads((config.results_dir() / "summary.json").read_text())

@@ -39,6 +39,10 @@ class NetworkFeatureConfig:
     features: str = "own"                   # "own" or "published"
     drop: tuple = ()                        # modalities removed (ablations)
     use_graph_transformer: bool = True
+    propagation_graphs: tuple = ()          # graphs (:data:`~mirloc_core.features.propagation.GRAPHS`) whose RWR
+    #                                         operator feeds the propagated-label feature
+    propagation_k: int = 20                 # kNN of those graphs
+    propagation_walk: float = 0.5           # RWR continuation probability a (restart 1 - a)
 
 
 def node2vec_settings(cfg: NetworkFeatureConfig, dim: int):
@@ -152,6 +156,11 @@ def modality_inputs(cfg: NetworkFeatureConfig, threshold: float, timings: dict |
     out["profile"] = np.hstack(profile).astype(np.float32)
     for m in kept:  # the label profiles are computed from these in every fold
         out[f"{m}:raw"] = getattr(net, m).astype(np.float32)
+    if cfg.propagation_graphs:  # propagated labels are computed from these in every fold
+        from mirloc_core.features.propagation import propagation_operator
+
+        for g in cfg.propagation_graphs:
+            out[f"{g}:graph"] = propagation_operator(g, cfg.propagation_k, cfg.propagation_walk, cache_dir)
     return out
 
 
@@ -176,5 +185,9 @@ def timed_features(cfg: NetworkFeatureConfig, timings: dict, cache_dir: Path | N
 
 
 def labelled_sets(sets: dict, labelled_index: np.ndarray) -> dict:
-    """Restrict every feature block to the labelled rows (so that rows align with the label matrix)."""
-    return {t: {m: x[labelled_index] for m, x in s.items()} for t, s in sets.items()}
+    """Restrict every feature block to the labelled rows (so that rows align with the label matrix); the
+    propagation operators (``*:graph``) to the labelled rows and columns."""
+    def restrict(m, x):
+        return x[np.ix_(labelled_index, labelled_index)] if m.endswith(":graph") else x[labelled_index]
+
+    return {t: {m: restrict(m, x) for m, x in s.items()} for t, s in sets.items()}

@@ -46,6 +46,9 @@ def result_rows(payload: dict) -> list[tuple[str, dict]]:
     if d:
         fresh = d.get("configuration") == "released name-free"
         rows.append(_repeats_row(d, "(d) ours" + (" (released, no name features)" if fresh else old)))
+    if res.get("protocol_d_repeats_previous_release"):
+        rows.append(_repeats_row(res["protocol_d_repeats_previous_release"],
+                                 "(d) ours [previous name-free release, five members, no label propagation]"))
     if res.get("protocol_d_repeats_with_names"):
         rows.append(_repeats_row(res["protocol_d_repeats_with_names"], "(d) ours" + WITH_NAMES))
     if "protocol_a_5fold" in res:
@@ -72,7 +75,7 @@ def grid_table(grid: dict) -> list[str]:
         bold = "**" if key == grid.get("released") else ""
         lines.append("| " + " | ".join(marks) + f" | {bold}{cell['auc']:.4f}{bold} | {bold}{cell['aupr']:.4f}{bold} "
                      f"| {cell['seconds']:.0f} |")
-    return lines
+    return lines + (["", grid["note"]] if grid.get("note") else [])
 
 
 def calibration_table(cal: dict) -> list[str]:

@@ -28,6 +28,15 @@ FACTORS = (("names", "use_name_features"), ("conservation", "use_conservation_fe
            ("graph_transformer", "use_graph_transformer"), ("label_profiles", "use_label_profiles"))
 """The grid's factors: their short name and the :class:`PipelineConfig` field they switch."""
 
+GRID_NOTE = (
+    "The label_profiles factor switches every label-derived input fitted inside the training folds: the disease and "
+    "drug label profiles and the label-propagation member (training labels spread by random walk with restart over "
+    "the functional, drug, sequence and miRNA–mRNA similarity graphs, added 2026-12-04). That member and its weight "
+    "(2) were chosen on development shuffles (GTMALoc folds, seeds 7 and 8), not on the reported seeds 42–46; its "
+    "propagated labels as extra tree inputs were tried there too and rejected (they lowered the ensemble). The "
+    "cells without label profiles did not change and were not rerun.")
+"""How the grid's label-profile factor and the propagation member were chosen (rendered under the grid table)."""
+
 OOF_FILE = "network_oof.npz"
 """Out-of-fold probabilities of the released configuration's protocol (a) run (next to the JSON)."""
 
@@ -86,6 +95,7 @@ class GridRun:
         if self.grid["command"] != command_line():
             self.grid.setdefault("later_commands", []).append(command_line())
         self.grid.setdefault("cells", {})
+        self.grid["note"] = GRID_NOTE
         self._sets: dict = {}
 
     def sets(self, cfg: PipelineConfig) -> dict:

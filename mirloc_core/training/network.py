@@ -8,7 +8,7 @@ Pipeline
    the published node2vec embedding plus the co-localization feature (the miRNA–mRNA matrix is not public);
 2. :class:`NetworkModel` (``fit(rows, y)`` / ``predict_proba(rows)``, rows index the feature sets): the inner-CV
    choice of ``T`` and of the logistic penalty ``C``, label profiles (:func:`label_profiles`), standardisation and
-   the five ensemble members (:data:`MEMBERS`), all fitted on the training rows only;
+   the six ensemble members (:data:`MEMBERS`), all fitted on the training rows only;
 3. :func:`network_cv`: the model over given folds through :func:`mirloc_core.training.cv.cross_validate` (fold
    ``k`` is seeded ``seed + k``), scored the GTMALoc way (per fold, then averaged).
 
@@ -29,7 +29,7 @@ from mirloc_core.models.graph import MODALITIES
 from mirloc_core.training.cv import (cross_validate, fold_metrics, gtmaloc_folds, per_fold_summary,
                                      splits_from_folds)
 
-MEMBERS = ("fusion_network", "logistic", "extra_trees", "profile_trees", "profile_boosting")
+MEMBERS = ("fusion_network", "logistic", "extra_trees", "profile_trees", "profile_boosting", "propagation")
 """Ensemble members, in the order of ``PipelineConfig.weights``."""
 
 
@@ -59,7 +59,8 @@ class PipelineConfig:
     fusion_dropout: float = 0.3
     lr_grid: tuple = (0.001, 0.003)
     inner_folds: int = 3
-    weights: tuple = (1.0, 1.0, 2.0, 2.0, 1.0)  # fusion network, logistic, extra trees, profile trees, boosting
+    weights: tuple = (1.0, 1.0, 2.0, 2.0, 1.0, 2.0)  # fusion network, logistic, extra trees, profile trees,
+    #                                                  boosting, label propagation (chosen on development seeds)
     trees: int = 300
     tree_max_features: float = 0.3
     boosting_iterations: int = 200
@@ -67,6 +68,11 @@ class PipelineConfig:
     features: str = "own"                   # "own" or "published"
     drop: tuple = ()                        # modalities removed (ablations)
     use_graph_transformer: bool = True
+    propagation_graphs: tuple = ("functional", "drug", "sequence", "mrna")  # graphs of the label-propagation
+    #                                         member (:func:`propagated_labels`; with the label profiles only)
+    propagation_k: int = 20
+    propagation_walk: float = 0.5
+    propagation_smoothing: float = 0.05     # pseudo-mass toward the training prior in the propagated labels
     use_attention: bool = True
     seed: int = 42
 
@@ -116,6 +122,23 @@ def label_profiles(assoc: np.ndarray, positives: np.ndarray, counts: np.ndarray,
             pos, cnt = pos - own_labels[i], cnt - 1.0
         out[i] = ((pos + alpha * prior) / (cnt + alpha)[:, None]).mean(0)
     return out.astype(np.float32)
+
+
+def propagated_labels(operator: np.ndarray, y_train: np.ndarray, prior: np.ndarray, smoothing: float,
+                      leave_one_out: bool) -> np.ndarray:
+    """Random-walk-with-restart label propagation: ``(R y + s·prior) / (Σ R + s)`` per row, and the walk mass
+    ``Σ R`` that reached a training miRNA, from ``operator`` (n, n_train), the RWR operator
+    (:mod:`mirloc_core.features.propagation`) of the rows to describe restricted to the training columns.
+
+    ``leave_one_out`` (the rows are the training rows, in order): the diagonal is dropped, which removes every
+    walk ending at the row itself, so a training row never sees its own label. Returns (n, 8) float32.
+    """
+    r = np.array(operator, np.float64)
+    if leave_one_out:
+        np.fill_diagonal(r, 0.0)
+    mass = r.sum(1, keepdims=True)
+    rates = (r @ y_train + smoothing * prior) / (mass + smoothing)
+    return np.hstack([rates, mass]).astype(np.float32)
 
 
 # ============================================================================================ members
@@ -244,13 +267,16 @@ class NetworkModel(BaseEstimator):
 
     ``sets[T][block]`` are the label-free inputs of :func:`mirloc_core.features.network_inputs.feature_sets`
     (one dict of blocks per candidate threshold ``T``); ``rows`` index them. The prediction is the
-    ``cfg.weights``-weighted mean of five members (:data:`MEMBERS`):
+    ``cfg.weights``-weighted mean of six members (:data:`MEMBERS`):
 
     - ``fusion_network``: the modality-attention fusion network over the four modality tokens;
     - ``logistic``: L2 logistic regression on all tokens, the raw association rows and the label profiles;
     - ``extra_trees``: an extra-trees forest on the tokens and the label profiles;
     - ``profile_trees`` and ``profile_boosting``: a forest and per-class gradient boosting on the compact
-      profile (label profiles, name and conservation features, log degrees).
+      profile (label profiles, name and conservation features, log degrees);
+    - ``propagation``: no fitted parameters; the mean over the similarity graphs of ``cfg.propagation_graphs`` of
+      the training labels propagated by random walk with restart (:func:`propagated_labels`), only with
+      ``use_label_profiles``.
 
     ``fit`` chooses ``T`` and ``C`` by inner CV (:func:`select_by_inner_cv`) and fits the label profiles
     (:func:`label_profiles`; ``profile_sums_`` holds their column sums, which join the disease and drug tokens
@@ -268,7 +294,8 @@ class NetworkModel(BaseEstimator):
         cfg, sets, y_tr = self.cfg, self.sets, np.asarray(y)
         any_set = next(iter(sets.values()))
         self.modalities_ = tuple(m for m in MODALITIES if m in any_set)
-        keys = tuple(k for k in any_set if not k.endswith(":raw") or cfg.use_raw_profiles)
+        keys = tuple(k for k in any_set if not k.endswith(":graph") and (not k.endswith(":raw")
+                                                                         or cfg.use_raw_profiles))
         concat = {t: np.hstack([s[k][rows] for k in keys]) for t, s in sets.items()}
         if len(concat) > 1 or len(cfg.lr_grid) > 1:
             self.threshold_, self.c_ = select_by_inner_cv(concat, y_tr, cfg.lr_grid, cfg.inner_folds, self.seed)
@@ -278,6 +305,7 @@ class NetworkModel(BaseEstimator):
         self.profile_sums_ = {m: label_profile_rates(chosen[f"{m}:raw"][rows], y_tr)
                               for m in ("disease", "drug") if cfg.use_label_profiles and f"{m}:raw" in chosen}
         self.prior_ = y_tr.mean(0)
+        self.train_rows_, self.y_train_ = np.asarray(rows), y_tr
         blocks = self.blocks(rows, y=y_tr)
         self.mean_, self.std_ = {}, {}
         for k in (*self.modalities_, *[k for k in blocks if k.endswith(":raw")], "profile"):
@@ -294,9 +322,11 @@ class NetworkModel(BaseEstimator):
             "profile_trees": lambda: fit_trees(x["profile"], y_tr, cfg, seed),
             "profile_boosting": lambda: fit_boosting(x["profile"], y_tr, cfg, seed),
             "fusion_network": lambda: train_fusion(x["tokens"], y_tr, cfg, seed, self.device),
+            "propagation": lambda: tuple(cfg.propagation_graphs),  # nothing to fit beyond the training labels
         }
         weights = dict(zip(MEMBERS, cfg.weights))
-        return {name: fitters[name]() for name in MEMBERS if weights[name] > 0}
+        skip = {"propagation"} if x["propagation"] is None else set()
+        return {name: fitters[name]() for name in MEMBERS if weights[name] > 0 and name not in skip}
 
     def blocks(self, rows: np.ndarray, y: np.ndarray | None = None) -> dict:
         """The members' inputs for ``rows``: a dict of unstandardised blocks, with label profiles added.
@@ -304,21 +334,29 @@ class NetworkModel(BaseEstimator):
         ``y`` (the labels of ``rows``) marks them as training rows: their profiles are leave-one-out.
         """
         chosen = self.sets[self.threshold_]
-        out = {k: chosen[k][rows] for k in chosen}
+        out = {k: chosen[k][rows] for k in chosen if not k.endswith(":graph")}
         for m, (positives, counts) in self.profile_sums_.items():
             out[f"{m}:labels"] = label_profiles(chosen[f"{m}:raw"][rows], positives, counts, self.prior_,
                                                 self.cfg.profile_smoothing, own_labels=y)
+        if self.cfg.use_label_profiles:
+            for g in self.cfg.propagation_graphs:
+                out[f"{g}:propagated"] = propagated_labels(chosen[f"{g}:graph"][np.ix_(rows, self.train_rows_)],
+                                                       self.y_train_, self.prior_, self.cfg.propagation_smoothing,
+                                                       leave_one_out=y is not None)
         for m in ("disease", "drug"):
             if m in self.modalities_ and f"{m}:labels" in out:
                 out[m] = np.hstack([out[m], out[f"{m}:labels"]])
         return out
 
     def member_inputs(self, blocks: dict) -> dict:
-        """Standardised token list, logistic matrix, token-forest matrix and compact profile matrix."""
+        """Standardised token list, logistic matrix, token-forest matrix, compact profile matrix and the
+        propagation member's prediction (the mean of the graphs' propagated label rates; None without them)."""
         std = {k: (blocks[k] - self.mean_[k]) / self.std_[k] for k in self.mean_}
         labels = [k for k in blocks if k.endswith(":labels")]
         raw = [k for k in blocks if k.endswith(":raw")] if self.cfg.use_raw_profiles else []
-        return {"tokens": [std[m] for m in self.modalities_],
+        propagated = [blocks[k][:, :-1] for k in blocks if k.endswith(":propagated")]
+        return {"propagation": np.mean(propagated, 0) if propagated else None,
+                "tokens": [std[m] for m in self.modalities_],
                 "logistic": np.hstack([std[k] for k in (*self.modalities_, *raw, "profile")]),
                 "trees": np.hstack([blocks[k] for k in (*self.modalities_, *labels)]),
                 "profile": np.hstack([blocks[k] for k in ("profile", *labels)])}
@@ -337,6 +375,8 @@ class NetworkModel(BaseEstimator):
                 p = predict_logistic(model, x["logistic"])
             elif name == "profile_boosting":
                 p = predict_logistic(model, x["profile"])
+            elif name == "propagation":
+                p = x["propagation"]
             else:
                 p = predict_trees(model, x["trees" if name == "extra_trees" else "profile"])
             members[name] = p

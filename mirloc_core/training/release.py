@@ -64,11 +64,14 @@ Seven-compartment multi-label localization for the {n_mirnas:,} miRNAs of the PM
   published node2vec embedding (`miRNA_mRNA_network_feature_128.csv`) plus the co-localization feature**,
   because the miRNA–mRNA matrix is not public at a usable size.
 - {conservation}and, fitted on the training miRNAs only, {profiles}
-- Classifier: weighted average (weights {weights}) of five members: (i) the modality-attention fusion network
+- Classifier: weighted average (weights {weights}) of six members: (i) the modality-attention fusion network
   ({n_tokens} tokens: {tokens}; its attention over the tokens is reported per miRNA), (ii) an L2
   logistic regression (C = {C}, inner CV) that also sees the raw association rows, (iii) an extra-trees forest on
   the tokens and label profiles, (iv) an extra-trees forest and (v) per-class gradient boosting on the compact
-  profile (label profiles, conservation features, log degrees). `model.safetensors` holds the fusion network, the
+  profile (label profiles, conservation features, log degrees), and (vi) label propagation: the training labels
+  spread by random walk with restart (continuation 0.5) over 20-nearest-neighbour graphs of functional (disease),
+  drug, sequence and miRNA–mRNA-embedding similarity, averaged over the four graphs (no fitted parameters; a
+  training miRNA never sees its own label). `model.safetensors` holds the fusion network, the
   scalers, the label-profile sums and the logistic coefficients; forests and boosting are not serialisable
   without pickle, so the released predictions for the {n_mirnas:,} network miRNAs are precomputed in the atlas (the
   network model cannot score new sequences anyway: its features exist only for network nodes).
@@ -91,8 +94,9 @@ def repeats_line(repeats: dict | None, reference: dict | None = None) -> str:
             f"{repeats['aupr_mean']:.4f} ± {repeats['aupr_std']:.4f}")
     gt = (reference or {}).get("GTMALoc")
     if gt:
+        tie = " (within one seed-to-seed std: a tie)" if abs(repeats["auc_mean"] - gt[0]) < repeats["auc_std"] else ""
         line += (f"; GTMALoc publishes {gt[0]:.4f} / {gt[1]:.4f}: the name-free model is "
-                 f"{'above' if repeats['auc_mean'] > gt[0] else 'below'} it in AUC and "
+                 f"{'above' if repeats['auc_mean'] > gt[0] else 'below'} it in AUC{tie} and "
                  f"{'above' if repeats['aupr_mean'] > gt[1] else 'below'} it in AUPR on this mean")
     return line + ".\n"
 
