@@ -124,6 +124,10 @@ def test_padded_batches_sort_by_length_and_keep_lengths_close():
     assert padded_batches(seqs, batch_size=2) == [[0, 3], [2, 5], [1, 4]]
     assert padded_batches(seqs, batch_size=10) == [[0, 3, 2], [5], [1, 4]]  # 26 > 1.25 * 20
     assert padded_batches([], batch_size=4) == []
+    # the attention budget (sequences × length²) splits long sequences into smaller batches
+    long = ["A" * 100] * 5 + ["A" * 20] * 5
+    assert padded_batches(long, batch_size=10, attention_budget=30_000) == [[5, 6, 7, 8, 9], [0, 1, 2], [3, 4]]
+    assert padded_batches(["A" * 500], batch_size=10, attention_budget=10) == [[0]]  # one always fits
 
 
 @pytest.mark.parametrize("n_outputs, encoders, globals_", [

@@ -302,11 +302,18 @@ def length_groups(sequences: list[str], batch_size: int) -> list[list[int]]:
     return groups
 
 
-def padded_batches(sequences: list[str], batch_size: int, max_growth: float = 1.25) -> list[list[int]]:
+ATTENTION_BUDGET = 2_000_000
+"""Most (sequences × length²) in one batch: the language model's attention holds that many float64 scores per head,
+so memory stays bounded for long precursors (256 matures per batch, ~100 hairpins of 140 nt, 2 of 1,000 nt)."""
+
+
+def padded_batches(sequences: list[str], batch_size: int, max_growth: float = 1.25,
+                   attention_budget: int = ATTENTION_BUDGET) -> list[list[int]]:
     """Indices sorted by length (ties: input order), in chunks of at most ``batch_size`` similar lengths.
 
-    A chunk ends when full or when the next sequence is more than ``max_growth`` times as long as the chunk's
-    shortest, so padding stays small. Each chunk runs as one padded batch; padding is masked everywhere in the
+    A chunk ends when full, when the next sequence is more than ``max_growth`` times as long as the chunk's
+    shortest, so padding stays small, or when one more sequence of that length would take the chunk past
+    ``attention_budget`` (sequences × length²). Each chunk runs as one padded batch; padding is masked everywhere in the
     models, so a sequence's result depends on its chunk only through float64 round-off (~1e-15), which the
     float32 rounding of :meth:`SequenceEnsemble.predict` removes.
 
@@ -325,8 +332,9 @@ def padded_batches(sequences: list[str], batch_size: int, max_growth: float = 1.
     """
     batches: list[list[int]] = []
     for i in sorted(range(len(sequences)), key=lambda i: len(sequences[i])):
-        if (not batches or len(batches[-1]) >= batch_size
-                or len(sequences[i]) > max_growth * len(sequences[batches[-1][0]])):
+        length = len(sequences[i])
+        if (not batches or len(batches[-1]) >= batch_size or length > max_growth * len(sequences[batches[-1][0]])
+                or (len(batches[-1]) + 1) * length ** 2 > attention_budget):
             batches.append([])
         batches[-1].append(i)
     return batches
