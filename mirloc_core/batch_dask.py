@@ -8,9 +8,20 @@ from __future__ import annotations
 
 import os
 
+import dask
 from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 
 from mirloc_core.config import Settings
+
+LOCAL_WORKER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+}
+"""Dask settings of the local cluster's workers (:func:`predict_dask`). Dask starts workers with glibc's
+``MALLOC_TRIM_THRESHOLD_`` set, which also fixes glibc's mmap threshold: every tensor over 128 kB is then mapped
+and unmapped afresh, and a worker spent 4x the page faults and 15 % more time per sequence than one process
+(``benchmarks/batch_bench.py``). The statistical profiler feeds the dashboard, which the local cluster does not
+start. Workers of an existing cluster (``--scheduler``) run as their owner started them."""
 
 
 class PredictorPlugin(WorkerPlugin):
@@ -35,14 +46,19 @@ def _predict_on_worker(records: list, sequence_only: bool):
     return result.to_frame(), result.notices
 
 
+def local_cluster(workers: int | None = None) -> LocalCluster:
+    """A local cluster of ``workers`` single-thread worker processes (default: one per core), configured with
+    :data:`LOCAL_WORKER_CONFIG`."""
+    with dask.config.set(LOCAL_WORKER_CONFIG):
+        return LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                            dashboard_address=None)
+
+
 def predict_dask(chunks, settings: Settings, sequence_only: bool, scheduler: str | None = None,
                  workers: int | None = None):
     """Predict chunks on a Dask cluster (``scheduler`` address, else a local cluster of ``workers`` processes with
     one thread each); yields ``(table, notices)`` per chunk in input order, with at most two chunks per worker in flight."""
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+    cluster = local_cluster(workers) if scheduler is None else None
     client = Client(scheduler or cluster)
     try:
         client.register_plugin(PredictorPlugin(settings.replace(threads=1)))

@@ -117,3 +117,21 @@ def test_dask_local_cluster_gives_the_same_predictions(fasta, settings, referenc
                               engine="dask", workers=2)
     assert summary.written == len(reference)
     _same(_read(tmp_path / "dask.csv"), reference)
+
+
+@pytest.mark.slow
+def test_local_cluster_workers_keep_glibc_malloc_defaults():
+    """Dask's default MALLOC_TRIM_THRESHOLD_ makes every large tensor a fresh mmap (15 % slower per sequence);
+    the local cluster's workers start without it, and without the dashboard's profiler."""
+    import os
+
+    import dask
+    from distributed import Client
+
+    from mirloc_core.batch_dask import local_cluster
+
+    with local_cluster(1) as cluster, Client(cluster) as client:
+        env = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+        profile = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+    assert list(env.values()) == [None]
+    assert list(profile.values()) == [False]
