@@ -119,6 +119,24 @@ def stage_seconds(n: int = 2000) -> dict:
     return out
 
 
+def dask_settings_effect(n: int = 8000) -> dict:
+    """The effect of the local cluster's worker settings (``mirloc_core.batch_dask.LOCAL_WORKER_CONFIG``): the same
+    ``n`` sequences on 2 workers started with Dask's own defaults (a LocalCluster started here, reached with
+    ``--scheduler``) and on ``--engine dask --workers 2``. Both times include loading the predictor on the workers;
+    the peak memory of the first leaves out its workers (not children of the command), so it is not recorded."""
+    from distributed import LocalCluster
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        write_input(tmp / "in.fa", n)
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            defaults = measure([str(tmp / "in.fa"), "--engine", "dask", "--scheduler", cluster.scheduler_address],
+                               tmp / "a.csv")
+        ours = measure([str(tmp / "in.fa"), *RUNS["Dask local cluster, 2 workers"]], tmp / "b.csv")
+    defaults.pop("peak_rss_mb")
+    return {"n": n, "Dask's default worker settings": defaults, "mirloc's local cluster": ours}
+
+
 def doc_section(result: dict) -> str:
     """The ``batch`` section of ``docs/benchmarks.md``, generated from ``batch.json``."""
     runs, proj = result["runs"], result["projection"]
@@ -149,6 +167,13 @@ def doc_section(result: dict) -> str:
                     for name in names),
                   "| sequences per second, whole | " + " | ".join(str(v["per_second_whole"])
                                                                for v in stages.values()) + " |", ""]
+    effect = result.get("dask_worker_settings")
+    if effect:
+        default, ours = effect["Dask's default worker settings"], effect["mirloc's local cluster"]
+        lines += [f"Worker settings, 2 Dask workers, {effect['n']:,} of the same sequences (loading included): "
+                  f"{default['per_second']} sequences/s with Dask's defaults (`MALLOC_TRIM_THRESHOLD_` set, which "
+                  f"fixes glibc's mmap threshold; profiler on), {ours['per_second']} with the local cluster's "
+                  "settings (`mirloc_core.batch_dask.LOCAL_WORKER_CONFIG`).", ""]
     lines += [f"Projection for {proj['sequences']:,} sequences ({proj['rate_used']}): "
               f"{proj['hours_one_core']} h on one core, {proj['hours_on_100_cores']} h on 100 Dask workers: "
               f"{proj['note']}."]
@@ -157,7 +182,7 @@ def doc_section(result: dict) -> str:
 
 RUNS = {"one process, 1 thread": ["--threads", "1"], "one process, 2 threads": ["--threads", "2"],
         "Dask local cluster, 2 workers": ["--engine", "dask", "--workers", "2"]}
-PARTS = (*RUNS, "quarter", "stages")
+PARTS = (*RUNS, "quarter", "stages", "dask settings")
 
 
 def projection(mature_rate: float, runs: dict) -> dict:
@@ -191,6 +216,8 @@ def run_parts(parts: list[str], n: int, result: dict) -> None:
             if part in RUNS:
                 result["runs"][part] = measure([str(tmp / "all.fa"), *RUNS[part]], tmp / "out.csv")
                 entry = result["runs"][part]
+            elif part == "dask settings":
+                entry = result["dask_worker_settings"] = dask_settings_effect()
             elif part == "quarter":
                 entry = result["memory_quarter_input"] = measure([str(tmp / "quarter.fa"), "--threads", "1"],
                                                                  tmp / "q.csv")

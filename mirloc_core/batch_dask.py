@@ -19,9 +19,9 @@ LOCAL_WORKER_CONFIG = {
 }
 """Dask settings of the local cluster's workers (:func:`predict_dask`). Dask starts workers with glibc's
 ``MALLOC_TRIM_THRESHOLD_`` set, which also fixes glibc's mmap threshold: every tensor over 128 kB is then mapped
-and unmapped afresh, and a worker spent 4x the page faults and 15 % more time per sequence than one process
-(``benchmarks/batch_bench.py``). The statistical profiler feeds the dashboard, which the local cluster does not
-start. Workers of an existing cluster (``--scheduler``) run as their owner started them."""
+and unmapped afresh (four times the page faults of one process, measured with ``getrusage``) and the workers run
+slower (``benchmarks/batch_bench.py --only 'dask settings'``). The statistical profiler feeds the dashboard, which
+the local cluster does not start. Workers of an existing cluster (``--scheduler``) run as their owner started them."""
 
 
 class PredictorPlugin(WorkerPlugin):

@@ -350,6 +350,24 @@ def test_docs_section_is_rendered_from_the_json():
     assert network_docs.render(RESULTS) == section.rstrip()
 
 
+def test_only_results_rerun_with_the_released_configuration_lose_the_previous_release_label():
+    import copy
+
+    from mirloc_core.reports import network_docs
+
+    payload = copy.deepcopy(RESULTS)
+    assert "grid" in payload["results"]  # the released configuration is name-free
+    homology = payload["results"]["protocol_f_homology"]
+
+    def label() -> str:
+        return [row for row, _ in network_docs.result_rows(payload) if row.startswith("(f)")][0]
+
+    homology.pop("configuration", None)
+    assert label() == "(f) homology-aware folds" + network_docs.WITH_NAMES
+    homology["configuration"] = network_docs.RELEASED
+    assert label() == "(f) homology-aware folds"
+
+
 def test_sequence_conservation_features(network):
     from mirloc_core.features import conservation
     from mirloc_core.io.data import map_names_to_sequences

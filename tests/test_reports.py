@@ -32,3 +32,16 @@ def test_a_changed_benchmark_changes_the_readme(tmp_path):
     assert readme.update_readme(page, results) is False  # idempotent
     with pytest.raises(ValueError):
         readme.update_readme(results / "summary.json", results)
+
+
+@pytest.mark.parametrize("module, section, stored", [("batch_bench", "batch", "batch.json"),
+                                                     ("load_app", "capacity", "load_app.json")])
+def test_benchmark_doc_sections_are_the_rendering_of_their_json(module, section, stored):
+    import importlib
+
+    render = importlib.import_module(f"benchmarks.{module}").doc_section
+    report = json.loads((REPO_ROOT / "benchmarks" / "results" / stored).read_text())
+    docs = (REPO_ROOT / "docs" / "benchmarks.md").read_text()
+    start, end = f"<!-- {section}:start -->\n", f"\n<!-- {section}:end -->"
+    assert docs.split(start, 1)[1].split(end, 1)[0] == render(report).rstrip(), \
+        f"docs/benchmarks.md section '{section}' is stale: run benchmarks/{module}.py --render"

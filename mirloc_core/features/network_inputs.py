@@ -25,7 +25,7 @@ from mirloc_core.models.graph import MODALITIES
 class NetworkFeatureConfig:
     """The settings of the label-free network features (the defaults are the released pipeline's)."""
 
-    thresholds: tuple = (0.6, 0.8)          # candidate T for the functional graph (chosen later, by inner CV)
+    thresholds: tuple = (0.6, 0.8)          # candidate T for the functional graph, chosen by inner CV
     n2v_walk_length: int = 40
     n2v_num_walks: int = 20
     n2v_window: int = 5
@@ -34,8 +34,9 @@ class NetworkFeatureConfig:
     gt_heads: int = 4
     gt_epochs: int = 60
     gt_lr: float = 2e-3
-    use_name_features: bool = False         # name-derived features: an ablation only (issue 13)
-    use_conservation_features: bool = True
+    use_name_features: bool = False         # name-derived (ablation only): name kind, log length, miRBase number,
+    #                                         suffixes; never in a released model (issue 13)
+    use_conservation_features: bool = True  # other species and human paralogs sharing k-mers (sequence token)
     features: str = "own"                   # "own" or "published"
     drop: tuple = ()                        # modalities removed (ablations)
     use_graph_transformer: bool = True

@@ -26,7 +26,7 @@ import numpy as np
 
 from mirloc_core import config
 from mirloc_core.features.network_inputs import feature_sets, labelled_sets, node2vec_settings, timed_features
-from mirloc_core.reports.network_docs import write_docs
+from mirloc_core.reports.network_docs import RELEASED, write_docs
 from mirloc_core.training.baselines import logistic_published_cv, name_only_cv, study_bias_cv
 from mirloc_core.training.cv import (cross_validate, group_folds, gtmaloc_folds, per_fold_summary,
                                      splits_from_folds)
@@ -124,6 +124,8 @@ class _Benchmark:
     quick: bool = False
     docs_path: Path | None = None
     payload: dict = field(default_factory=dict)
+    total_key: str = "benchmark_total_s"
+    """The timing this run records its own length under."""
 
     def __post_init__(self):
         self.net, self.idx, self.y = _labelled_data()
@@ -164,7 +166,7 @@ class _Benchmark:
 
         d = self.headline()
         self.payload["date"] = _now()
-        self.payload["timings"]["benchmark_total_s"] = round(time.perf_counter() - self.t0, 2)
+        self.payload["timings"][self.total_key] = round(time.perf_counter() - self.t0, 2)
         self.out_path.parent.mkdir(parents=True, exist_ok=True)
         self.out_path.write_text(json.dumps(self.payload, indent=2, default=float) + "\n")
         write_docs(self.payload, self.docs_path)
@@ -220,22 +222,22 @@ class _Benchmark:
             self.results["protocol_d_repeats"] = repeats_summary([x["auc"] for x in reps], [x["aupr"] for x in reps])
             self.checkpoint()
 
-    def protocol_f(self) -> None:
+    def protocol_f(self, mark: dict | None = None) -> None:
         from mirloc_core.features.names import homology_groups
         from mirloc_core.features.networks import sequence_similarity
 
         groups = homology_groups(self.net.names, sequence_similarity(cache_dir=self.settings.cache_dir))[self.idx]
         self.results["protocol_f_homology"] = {
             **_public(self.cv(group_folds(groups, 10, 42))), "groups": int(len(np.unique(groups))),
-            "rule": "same family stem (hsa-mir-N / hsa-let-N) or SW similarity > 0.8"}
+            "rule": "same family stem (hsa-mir-N / hsa-let-N) or SW similarity > 0.8", **(mark or {})}
         self.log("(f) homology", self.results["protocol_f_homology"])
         self.checkpoint()
 
-    def protocol_e(self) -> None:
+    def protocol_e(self, mark: dict | None = None) -> None:
         abl = self.results.setdefault("protocol_e_ablations", {})
         for name, change in ABLATIONS:
             acfg = replace(self.cfg, **change)
-            abl[name] = _public(self.cv(self.folds10, acfg, self.ablation_sets(acfg)))
+            abl[name] = {**_public(self.cv(self.folds10, acfg, self.ablation_sets(acfg))), **(mark or {})}
             self.log(name, abl[name])
             self.checkpoint()
 
@@ -349,6 +351,35 @@ def extend_repeats(cfg: PipelineConfig, repeats: int, settings: config.Settings 
     return payload
 
 
+def refresh_stale(cfg: PipelineConfig, settings: config.Settings | None = None,
+                  docs_path: Path | None = None) -> dict:
+    """Re-run with the released configuration the parts of ``network_cv.json`` still measured on an earlier release
+    (protocol (a) 5-fold, (b), (f) and (e)), keeping protocol (a), (d), the baselines, the grid and the calibration;
+    each re-run result is marked ``configuration: RELEASED``. Rewrites the JSON after each part, and the docs."""
+    from mirloc_core.io.artifacts import command_line
+
+    run = _Benchmark(cfg, settings or config.Settings.from_env(), docs_path=docs_path, total_key="refresh_total_s")
+    run.payload = json.loads(run.out_path.read_text())
+    run.payload.setdefault("commands", [run.payload["command"]]).append(command_line())
+    run.main = run.results["protocol_a_10fold"]
+    run.sets_lab = labelled_sets(feature_sets(cfg.feature_config(), cache_dir=run.settings.cache_dir,
+                                              device=run.settings.device), run.idx)
+    run.folds10 = gtmaloc_folds(len(run.idx), 10, 42)
+    mark = {"configuration": RELEASED}
+    run.results["protocol_a_5fold"] = {**_public(run.cv(gtmaloc_folds(len(run.idx), 5, 42))), **mark}
+    run.log("(a) 5-fold", run.results["protocol_a_5fold"])
+    run.checkpoint()
+    pub_cfg = replace(cfg, features="published")
+    run.results["protocol_b_published_features"] = {
+        **_public(run.cv(run.folds10, pub_cfg, run.ablation_sets(pub_cfg))), **mark}
+    run.log("(b) published", run.results["protocol_b_published_features"])
+    run.checkpoint()
+    run.protocol_f(mark)
+    run.results["protocol_e_ablations"] = {}
+    run.protocol_e(mark)
+    return run.payload
+
+
 def cold_pipeline(cfg: PipelineConfig, jobs: int = 1, device=None) -> dict:
     """Time raw matrices → features → protocol (a) 10-fold CV with an empty, temporary cache directory.
 
@@ -386,6 +417,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
                              "fusion alone), appended to the existing network_cv.json")
     parser.add_argument("--grid-repeats", type=int, default=0, metavar="N",
                         help="with --grid: then protocol (d) of the released configuration, N repeats in total")
+    parser.add_argument("--refresh", action="store_true",
+                        help="only re-run, with the released configuration, the parts of network_cv.json measured "
+                             "on an earlier release: (a) 5-fold, (b), (f), (e)")
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a shared 2-core box)")
     parser.add_argument("--jobs", type=int, default=1, help="CV folds fitted in parallel worker processes")
@@ -435,6 +469,9 @@ def cli_benchmark(argv: list[str]) -> int:
         return 0
     if args.cold:
         _record_cold(cfg, settings, docs_path)
+        return 0
+    if args.refresh:
+        refresh_stale(cfg, settings, docs_path)
         return 0
     payload = benchmark(cfg, repeats=args.repeats, quick=args.quick, compare_node2vec=not args.no_node2vec_comparison,
                         ablations=not args.no_ablations, do_release=not (args.no_release or args.quick),

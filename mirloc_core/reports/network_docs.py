@@ -21,6 +21,8 @@ def _fmt(value) -> str:
 
 WITH_NAMES = " [previous release, with name features]"
 """Suffix of the rows still measured on the previous (with-names) release."""
+RELEASED = "released name-free"
+"""The ``configuration`` mark of a result measured with the released (name-free) configuration."""
 
 
 def _repeats_row(d: dict, label: str) -> tuple[str, dict]:
@@ -32,11 +34,15 @@ def _repeats_row(d: dict, label: str) -> tuple[str, dict]:
 def result_rows(payload: dict) -> list[tuple[str, dict]]:
     """``(label, {"auc", "aupr"})`` of every protocol, baseline, ensemble member and ablation in the payload.
 
-    Once the grid has run (``results.grid``), protocol (a) (and (d) when rerun) are the released name-free model's
-    and the sections not rerun are labelled as the previous, with-names release's."""
+    Once the grid has run (``results.grid``), protocol (a) (and (d) when rerun) are the released name-free model's,
+    and the results not marked ``configuration: RELEASED`` (re-run by ``--refresh``) are labelled as the previous,
+    with-names release's."""
     res = payload["results"]
     name_free = "grid" in res
-    old = WITH_NAMES if name_free else ""
+
+    def old(result: dict) -> str:
+        return WITH_NAMES if name_free and result.get("configuration") != RELEASED else ""
+
     rows = [("(a) ours" + (" (released, no name features)" if name_free else "") + ", 10-fold, seed 42",
              res["protocol_a_10fold"])]
     if "protocol_a_10fold_with_names" in res:
@@ -44,21 +50,21 @@ def result_rows(payload: dict) -> list[tuple[str, dict]]:
                      res["protocol_a_10fold_with_names"]))
     d = res.get("protocol_d_repeats")
     if d:
-        fresh = d.get("configuration") == "released name-free"
-        rows.append(_repeats_row(d, "(d) ours" + (" (released, no name features)" if fresh else old)))
+        fresh = d.get("configuration") == RELEASED
+        rows.append(_repeats_row(d, "(d) ours" + (" (released, no name features)" if fresh else old(d))))
     if res.get("protocol_d_repeats_previous_release"):
         rows.append(_repeats_row(res["protocol_d_repeats_previous_release"],
                                  "(d) ours [previous name-free release, five members, no label propagation]"))
     if res.get("protocol_d_repeats_with_names"):
         rows.append(_repeats_row(res["protocol_d_repeats_with_names"], "(d) ours" + WITH_NAMES))
     if "protocol_a_5fold" in res:
-        rows.append(("(a) ours, 5-fold" + old, res["protocol_a_5fold"]))
-    rows += [(label + (old if key.startswith("protocol") else ""), res[key])
+        rows.append(("(a) ours, 5-fold" + old(res["protocol_a_5fold"]), res["protocol_a_5fold"]))
+    rows += [(label + (old(res[key]) if key.startswith("protocol") else ""), res[key])
              for key, label in PROTOCOL_LABELS if key in res]
     for name, r in res["protocol_a_10fold"].get("members", {}).items():
         rows.append((f"(e) ensemble member alone: {name.replace('_', ' ')}", r))
     for name, r in res.get("protocol_e_ablations", {}).items():
-        rows.append((f"(e) {name.replace('_', ' ')}" + old, r))
+        rows.append((f"(e) {name.replace('_', ' ')}" + old(r), r))
     return rows
 
 
@@ -114,7 +120,8 @@ def render(payload: dict) -> str:
     """The Markdown of the ``network`` section."""
     reference = payload.get("reference", {"GTMALoc": [0.9108, 0.8102], "PMiSLocMF": [0.9033, 0.7716]})
     lines = ["## Network model: 7 compartments, 1,041-miRNA benchmark", "",
-             f"Command: `{payload['command']}` ({payload['date']}, {payload['machine']['cores']} cores).", "",
+             f"Command: `{payload['command']}` ({payload['date']}, {payload['machine']['cores']} cores)"
+             + "".join(f"; then `{c}`" for c in payload.get("commands", [])[1:]) + ".", "",
              "| protocol | mean AUC | mean AUPR |", "|---|---|---|"]
     lines += [f"| {label} | {_fmt(r['auc'])} | {_fmt(r['aupr'])} |" for label, r in result_rows(payload)]
     lines += [f"| {name} (published) | {auc:.4f} | {aupr:.4f} |" for name, (auc, aupr) in reference.items()]

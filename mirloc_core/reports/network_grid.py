@@ -21,6 +21,7 @@ import numpy as np
 
 from mirloc_core import config
 from mirloc_core.features.network_inputs import feature_sets, labelled_sets
+from mirloc_core.reports.network_docs import RELEASED
 from mirloc_core.training.cv import gtmaloc_folds
 from mirloc_core.training.network import MEMBERS, PipelineConfig, network_cv
 
@@ -147,7 +148,7 @@ class GridRun:
         results = self.payload["results"]
         main = self.grid["cells"][self.grid["released"]]
         prev = results.get("protocol_d_repeats", {})
-        if prev.get("configuration") != "released name-free":
+        if prev.get("configuration") != RELEASED:
             results.setdefault("protocol_d_repeats_with_names", prev)
             prev = {}
         auc, aupr = list(prev.get("auc_full", [main["auc"]])), list(prev.get("aupr_full", [main["aupr"]]))
@@ -161,7 +162,7 @@ class GridRun:
                 "seeds": [42 + i for i in range(len(auc))], "auc": [round(a, 4) for a in auc],
                 "aupr": [round(a, 4) for a in aupr], "auc_mean": float(np.mean(auc)), "auc_std": float(np.std(auc)),
                 "aupr_mean": float(np.mean(aupr)), "aupr_std": float(np.std(aupr)), "auc_full": auc,
-                "aupr_full": aupr, "configuration": "released name-free"}
+                "aupr_full": aupr, "configuration": RELEASED}
             self.headline()
             self.save()
             self.summary()
@@ -184,13 +185,13 @@ class GridRun:
 
     def headline(self) -> None:
         d, main = self.payload["results"].get("protocol_d_repeats", {}), self.payload["results"]["protocol_a_10fold"]
-        if d.get("configuration") != "released name-free":
+        if d.get("configuration") != RELEASED:
             d = {}
         self.payload["headline"] = {
             "auc_10fold": d.get("auc_mean", main["auc"]), "aupr_10fold": d.get("aupr_mean", main["aupr"]),
             "auc_10fold_std": d.get("auc_std", 0.0), "aupr_10fold_std": d.get("aupr_std", 0.0),
             "repeats": len(d.get("auc", [main["auc"]])), "auc_10fold_seed42": main["auc"],
-            "aupr_10fold_seed42": main["aupr"], "configuration": "released name-free",
+            "aupr_10fold_seed42": main["aupr"], "configuration": RELEASED,
             "source": "protocol (d) mean" if d else "protocol (a) seed 42 only"}
 
     def summary(self) -> None:

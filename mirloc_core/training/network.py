@@ -35,22 +35,14 @@ MEMBERS = ("fusion_network", "logistic", "extra_trees", "profile_trees", "profil
 
 # ============================================================================================ configuration
 @dataclass(frozen=True)
-class PipelineConfig:
-    """Every setting of the network pipeline (stored in the manifest and the benchmark JSON)."""
+class PipelineConfig(NetworkFeatureConfig):
+    """Every setting of the network pipeline (stored in the manifest and the benchmark JSON): the label-free feature
+    settings it inherits from :class:`~mirloc_core.features.network_inputs.NetworkFeatureConfig`, then those of
+    the fitted members."""
 
-    thresholds: tuple = (0.6, 0.8)          # candidate T for the functional graph, chosen by inner CV
-    n2v_walk_length: int = 40
-    n2v_num_walks: int = 20
-    n2v_window: int = 5
-    gt_dim: int = 128
-    gt_layers: int = 2
-    gt_heads: int = 4
-    gt_epochs: int = 60
-    gt_lr: float = 2e-3
+    propagation_graphs: tuple = ("functional", "drug", "sequence", "mrna")  # graphs of the label-propagation
+    #                                         member (:func:`propagated_labels`; with the label profiles only)
     use_raw_profiles: bool = True           # raw disease/drug rows as extra inputs (linear model and trees)
-    use_name_features: bool = False         # name-derived (ablation only): name kind, log length, miRBase number,
-    #                                         suffixes; never in a released model (issue 13)
-    use_conservation_features: bool = True  # other species and human paralogs sharing k-mers (sequence token)
     use_label_profiles: bool = True         # disease/drug label profiles, fitted in each training fold
     profile_smoothing: float = 1.0          # pseudo-count toward the training prior in the label profiles
     fusion_epochs: int = 40
@@ -65,13 +57,6 @@ class PipelineConfig:
     tree_max_features: float = 0.3
     boosting_iterations: int = 200
     boosting_lr: float = 0.05
-    features: str = "own"                   # "own" or "published"
-    drop: tuple = ()                        # modalities removed (ablations)
-    use_graph_transformer: bool = True
-    propagation_graphs: tuple = ("functional", "drug", "sequence", "mrna")  # graphs of the label-propagation
-    #                                         member (:func:`propagated_labels`; with the label profiles only)
-    propagation_k: int = 20
-    propagation_walk: float = 0.5
     propagation_smoothing: float = 0.05     # pseudo-mass toward the training prior in the propagated labels
     use_attention: bool = True
     seed: int = 42
