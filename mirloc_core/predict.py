@@ -212,12 +212,13 @@ class Predictor:
 
     def warm(self) -> "Predictor":
         """Load what the first prediction would otherwise load lazily (the miRBase k-mer index of the
-        conservation head, about 1 s from the disk cache; the compiled alignment kernel, about 0.3 s from numba's
+        conservation head, about 1 s from the disk cache; the compiled alignment kernels, about 0.3 s from numba's
         cache, 1.5 s to compile); returns ``self``. The app calls it at start-up."""
         from mirloc_core.features import conservation, domain
         from mirloc_core.features.alignment import sw_scores
 
         sw_scores(["ACGU"], self._targets)
+        sw_scores(["ACGU"], ["ACGU"])  # the kernel for small target sets (the domain check's candidates)
         if self.conservation is not None and conservation.available(self.settings.data_dir):
             conservation.indexes(self.settings.data_dir)
         if domain.available(self.settings.data_dir):

@@ -43,3 +43,6 @@ def test_scores_equal_parasail(name_map):
     targets = alignment.TargetSet(seqs[::-1])
     assert np.array_equal(alignment.sw_scores(seqs[:9], targets), np.array(expected, dtype=np.float64)[:9, ::-1])
     assert alignment.sw_scores([], targets).shape == (0, len(seqs))
+    small = alignment.TargetSet(seqs[30:46])  # a set this small (the domain check's candidates) uses 16 lanes
+    assert (small.lanes, targets.lanes) == (alignment.SMALL_LANES, alignment.LANES)
+    assert np.array_equal(alignment.sw_scores(seqs, small), np.array(expected, dtype=np.float64)[:, 30:46])

@@ -4,9 +4,9 @@
 match +2, mismatch −3 (a base outside ACGU scores 0 against anything, as in parasail's ``matrix_create("ACGU")``),
 a gap of length L costs ``GAP_OPEN + (L − 1) · GAP_EXTEND`` (Gotoh).
 
-The kernel (:func:`_sw_kernel`, numba) aligns one query against :data:`LANES` targets at a time, one target per
+The kernel (:func:`_sw_kernel`, numba) aligns one query against a block of targets at a time, one target per
 SIMD lane (the inter-sequence layout of Rognes' SWIPE): targets are sorted by length, packed into blocks of
-:data:`LANES`, padded with a base that scores −1000 (an alignment never enters the padding, so the scores are
+:data:`LANES` (:data:`SMALL_LANES` for small sets), padded with a base that scores −1000 (an alignment never enters the padding, so the scores are
 exact) and turned once into a score profile per query base (:class:`TargetSet`). Scores are small integers held
 exactly in float32. The scores equal parasail's striped kernels (test), which this module used before and which
 spent most of their time in the Python call per pair: a mature query against the ~2,000 known sequences took
@@ -22,6 +22,8 @@ MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND = 2, -3, 5, 2
 LANES = 32
 """Targets aligned together, one per SIMD lane: two AVX-512 vectors of float32, so each step of the inner loop
 carries two independent dependency chains (10 % faster per query than 16 lanes, slower again from 64)."""
+SMALL_LANES = 16
+"""Lanes of a set of at most this many targets (the domain check's 16 candidates): no half-empty blocks."""
 _OTHER, _PAD = 4, 5
 _CODES = np.full(256, _OTHER, np.uint8)
 for _i, _base in enumerate("ACGU"):
@@ -42,7 +44,8 @@ def _score_table() -> np.ndarray:
 
 
 class TargetSet:
-    """Targets encoded once for the kernel: length-sorted blocks of :data:`LANES` and their score profiles.
+    """Targets encoded once for the kernel: length-sorted blocks of :attr:`lanes` targets (:data:`LANES`, or
+    :data:`SMALL_LANES` for a set that small) and their score profiles.
 
     Build it once for a fixed reference (the predictor does) and pass it to :func:`sw_scores` in place of the
     list of sequences.
@@ -50,22 +53,24 @@ class TargetSet:
 
     def __init__(self, targets: list[str]):
         self.sequences = list(targets)
+        self.lanes = SMALL_LANES if len(self.sequences) <= SMALL_LANES else LANES
+        lanes = self.lanes
         lengths = np.array([len(t) for t in self.sequences], dtype=np.int64)
         order = np.argsort(lengths, kind="stable")
-        n_blocks = (len(order) + LANES - 1) // LANES
+        n_blocks = (len(order) + lanes - 1) // lanes
         table = _score_table()
-        self.columns = np.full(n_blocks * LANES, -1, np.int64)
+        self.columns = np.full(n_blocks * lanes, -1, np.int64)
         """Target index of each lane (−1: an empty lane of the last block)."""
         self.block_lengths = np.zeros(n_blocks, np.int64)
         self.offsets = np.zeros(n_blocks + 1, np.int64)
         profiles = []
         for b in range(n_blocks):
-            members = order[b * LANES:(b + 1) * LANES]
+            members = order[b * lanes:(b + 1) * lanes]
             length = int(lengths[members].max())
-            codes = np.full((length, LANES), _PAD, np.uint8)
+            codes = np.full((length, lanes), _PAD, np.uint8)
             for lane, j in enumerate(members):
                 codes[:lengths[j], lane] = _encode(self.sequences[j])
-                self.columns[b * LANES + lane] = j
+                self.columns[b * lanes + lane] = j
             profile = table[:, codes]  # (query code, target position, lane)
             profiles.append(profile.ravel())
             self.block_lengths[b] = length
@@ -76,20 +81,22 @@ class TargetSet:
         return len(self.sequences)
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True)
-def _sw_kernel(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge):
-    """Raw SW scores (n_queries, n_targets) of the concatenated encoded queries against a :class:`TargetSet`."""
+@numba.njit(nogil=True, fastmath=True, inline="always")
+def _sw_kernel(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge, lanes):
+    """Raw SW scores (n_queries, n_targets) of the concatenated encoded queries against a :class:`TargetSet` of
+    ``lanes`` lanes; inlined into :func:`_sw_kernel_wide` and :func:`_sw_kernel_small`, where ``lanes`` is a
+    constant, so the lane loop compiles to whole SIMD vectors."""
     n_queries = len(query_offsets) - 1
     out = np.zeros((n_queries, n_targets), np.float64)
     longest = 0
     for b in range(len(block_lengths)):
         longest = max(longest, block_lengths[b])
-    h_col = np.zeros((longest + 1, LANES), np.float32)   # H of the previous query row, per target position
-    f_col = np.zeros((longest + 1, LANES), np.float32)   # vertical gap state, per target position
-    e_row = np.zeros(LANES, np.float32)                  # horizontal gap state along the current row
-    h_left = np.zeros(LANES, np.float32)
-    diag = np.zeros(LANES, np.float32)
-    best = np.zeros(LANES, np.float32)
+    h_col = np.zeros((longest + 1, lanes), np.float32)   # H of the previous query row, per target position
+    f_col = np.zeros((longest + 1, lanes), np.float32)   # vertical gap state, per target position
+    e_row = np.zeros(lanes, np.float32)                  # horizontal gap state along the current row
+    h_left = np.zeros(lanes, np.float32)
+    diag = np.zeros(lanes, np.float32)
+    best = np.zeros(lanes, np.float32)
     for q in range(n_queries):
         for b in range(len(block_lengths)):
             length = block_lengths[b]
@@ -97,13 +104,13 @@ def _sw_kernel(query_codes, query_offsets, profiles, offsets, block_lengths, col
             f_col[:length + 1, :] = -1.0e4
             best[:] = 0.0
             for i in range(query_offsets[q], query_offsets[q + 1]):
-                row_base = offsets[b] + query_codes[i] * length * LANES
+                row_base = offsets[b] + query_codes[i] * length * lanes
                 e_row[:] = -1.0e4
                 h_left[:] = 0.0
                 diag[:] = 0.0
                 for j in range(1, length + 1):
-                    at = row_base + (j - 1) * LANES
-                    for lane in range(LANES):
+                    at = row_base + (j - 1) * lanes
+                    for lane in range(lanes):
                         up = h_col[j, lane]
                         f = max(f_col[j, lane] - ge, up - go)
                         e = max(e_row[lane] - ge, h_left[lane] - go)
@@ -114,12 +121,26 @@ def _sw_kernel(query_codes, query_offsets, profiles, offsets, block_lengths, col
                         e_row[lane] = e
                         h_left[lane] = h
                         best[lane] = max(best[lane], h)
-            for lane in range(LANES):
-                column = columns[b * LANES + lane]
+            for lane in range(lanes):
+                column = columns[b * lanes + lane]
                 if column >= 0:
                     out[q, column] = best[lane]
     return out
 
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _sw_kernel_wide(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge):
+    return _sw_kernel(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge,
+                      LANES)
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _sw_kernel_small(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge):
+    return _sw_kernel(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge,
+                      SMALL_LANES)
+
+
+_KERNELS = {LANES: _sw_kernel_wide, SMALL_LANES: _sw_kernel_small}
 
 
 def self_scores(sequences: list[str]) -> np.ndarray:
@@ -138,8 +159,9 @@ def sw_scores(queries: list[str], targets) -> np.ndarray:
     codes = [_encode(q) for q in queries]
     offsets = np.zeros(len(codes) + 1, np.int64)
     offsets[1:] = np.cumsum([len(c) for c in codes])
-    return _sw_kernel(np.concatenate(codes), offsets, targets.profiles, targets.offsets, targets.block_lengths,
-                      targets.columns, len(targets), np.float32(GAP_OPEN), np.float32(GAP_EXTEND))
+    kernel = _KERNELS[targets.lanes]
+    return kernel(np.concatenate(codes), offsets, targets.profiles, targets.offsets, targets.block_lengths,
+                  targets.columns, len(targets), np.float32(GAP_OPEN), np.float32(GAP_EXTEND))
 
 
 def sw_similarity(queries: list[str], targets: list[str]) -> np.ndarray:
