@@ -13,28 +13,51 @@ from distributed import Client, LocalCluster, WorkerPlugin, get_worker
 
 from mirloc_core.config import Settings
 
-LOCAL_WORKER_CONFIG = {
-    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-    "distributed.worker.profile.enabled": False,
-}
-"""Dask settings of the local cluster's workers (:func:`predict_dask`). Dask starts workers with glibc's
-``MALLOC_TRIM_THRESHOLD_`` set, which also fixes glibc's mmap threshold: every tensor over 128 kB is then mapped
-and unmapped afresh (four times the page faults of one process, measured with ``getrusage``) and the workers run
-slower (``benchmarks/batch_bench.py --only 'dask settings'``). The statistical profiler feeds the dashboard, which
-the local cluster does not start. Workers of an existing cluster (``--scheduler``) run as their owner started them."""
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+"""Dask settings of the local cluster's workers (:func:`local_cluster`): no statistical profiler (it feeds the
+dashboard, which the local cluster does not start)."""
+
+MMAP_THRESHOLD = 32 * 2**20
+TRIM_THRESHOLD = 64 * 2**20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (glibc's malloc.h)
+
+
+def tune_malloc() -> bool:
+    """Give this process's glibc malloc fixed thresholds: mmap above :data:`MMAP_THRESHOLD`, trim above
+    :data:`TRIM_THRESHOLD` (the ceilings glibc's own dynamic thresholds reach). Returns whether it applied (glibc only).
+
+    Dask starts its workers with ``MALLOC_TRIM_THRESHOLD_`` set, and setting it also pins glibc's mmap threshold at
+    128 kB: every tensor above that is then mapped and unmapped afresh, and a worker took four times the page faults
+    of one process and ran slower (``benchmarks/batch_bench.py --only 'dask settings'``). The variable is read when a
+    process starts and Dask's nanny also copies it into its parent's environment, so the worker plugin sets the
+    thresholds from inside the worker instead, on a local cluster or on one of your own.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
 
 
 class PredictorPlugin(WorkerPlugin):
-    """A Dask worker plugin: each worker loads the predictor once, when it starts (``worker.mirloc_predictor``)."""
+    """A Dask worker plugin: each worker loads the predictor once, when it starts (``worker.mirloc_predictor``),
+    after :func:`tune_malloc` (unless ``malloc=False``, kept for the benchmark's comparison)."""
 
     name = "mirloc-predictor"
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, malloc: bool = True):
         self.settings = settings
+        self.malloc = malloc
 
     def setup(self, worker) -> None:
         from mirloc_core.predict import Predictor
 
+        if self.malloc:
+            tune_malloc()
         worker.mirloc_predictor = Predictor.load(settings=self.settings)
 
     def teardown(self, worker) -> None:

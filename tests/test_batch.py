@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import random
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -119,19 +120,38 @@ def test_dask_local_cluster_gives_the_same_predictions(fasta, settings, referenc
     _same(_read(tmp_path / "dask.csv"), reference)
 
 
-@pytest.mark.slow
-def test_local_cluster_workers_keep_glibc_malloc_defaults():
-    """Dask's default MALLOC_TRIM_THRESHOLD_ makes every large tensor a fresh mmap (15 % slower per sequence);
-    the local cluster's workers start without it, and without the dashboard's profiler."""
+def test_tune_malloc_undoes_dasks_malloc_setting(tmp_path):
+    """In a process started as Dask starts its workers (MALLOC_TRIM_THRESHOLD_ set, which pins the mmap threshold),
+    every 1 MB array is mapped afresh; after tune_malloc the heap is reused."""
     import os
+    import subprocess
+    import sys
 
+    script = tmp_path / "faults.py"
+    script.write_text(
+        "import resource, numpy as np\n"
+        "from mirloc_core.batch_dask import tune_malloc\n"
+        "def faults():\n"
+        "    start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+        "    for _ in range(200):\n"
+        "        np.ones(131072).sum()\n"
+        "    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - start\n"
+        "before = faults()\n"
+        "print(before, tune_malloc(), faults())\n")
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536", "PYTHONPATH": str(Path(batch.__file__).parents[1])}
+    before, applied, after = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
+                                            check=True).stdout.split()
+    assert applied == "True"
+    assert int(before) > 200 * 100 and int(after) < int(before) / 20
+
+
+@pytest.mark.slow
+def test_local_cluster_workers_run_without_the_profiler():
     import dask
     from distributed import Client
 
     from mirloc_core.batch_dask import local_cluster
 
     with local_cluster(1) as cluster, Client(cluster) as client:
-        env = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
         profile = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
-    assert list(env.values()) == [None]
     assert list(profile.values()) == [False]
