@@ -208,8 +208,7 @@ def projection(mature_rate: float, runs: dict) -> dict:
         "hours_on_100_cores": round(RNACENTRAL_MIRNA_LENGTH / (100 * efficiency * mature_rate) / 3600, 2),
         "note": f"chunks are independent, so N Dask workers on N cores divide the time by about N x the per-worker "
                 f"efficiency measured here ({efficiency}: 2 workers on this 2-core machine, sharing it with the "
-                "scheduler and the client that reads and writes; workers of a cluster started with Dask's default "
-                "MALLOC_TRIM_THRESHOLD_ run about 15 % slower, see mirloc_core/batch_dask.py)"}
+                "scheduler and the client that reads and writes)"}
 
 
 def run_parts(parts: list[str], n: int, result: dict) -> None:
