@@ -24,7 +24,8 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (glibc's mal
 
 def tune_malloc() -> bool:
     """Give this process's glibc malloc fixed thresholds: mmap above :data:`MMAP_THRESHOLD`, trim above
-    :data:`TRIM_THRESHOLD` (the ceilings glibc's own dynamic thresholds reach). Returns whether it applied (glibc only).
+    :data:`TRIM_THRESHOLD` (the ceilings glibc's own dynamic thresholds reach). Returns whether it applied (glibc
+    only).
 
     Dask starts its workers with ``MALLOC_TRIM_THRESHOLD_`` set, and setting it also pins glibc's mmap threshold at
     128 kB: every tensor above that is then mapped and unmapped afresh, and a worker took four times the page faults
@@ -80,7 +81,8 @@ def local_cluster(workers: int | None = None) -> LocalCluster:
 def predict_dask(chunks, settings: Settings, sequence_only: bool, scheduler: str | None = None,
                  workers: int | None = None):
     """Predict chunks on a Dask cluster (``scheduler`` address, else a local cluster of ``workers`` processes with
-    one thread each); yields ``(table, notices)`` per chunk in input order, with at most two chunks per worker in flight."""
+    one thread each); yields ``(table, notices)`` per chunk in input order, with at most two chunks per worker in
+    flight."""
     cluster = local_cluster(workers) if scheduler is None else None
     client = Client(scheduler or cluster)
     try:

@@ -6,11 +6,11 @@ a gap of length L costs ``GAP_OPEN + (L − 1) · GAP_EXTEND`` (Gotoh).
 
 The kernel (:func:`_sw_kernel`, numba) aligns one query against a block of targets at a time, one target per
 SIMD lane (the inter-sequence layout of Rognes' SWIPE): targets are sorted by length, packed into blocks of
-:data:`LANES` (:data:`SMALL_LANES` for small sets), padded with a base that scores −1000 (an alignment never enters the padding, so the scores are
-exact) and turned once into a score profile per query base (:class:`TargetSet`). Scores are small integers held
-exactly in float32. The scores equal parasail's striped kernels (test), which this module used before and which
-spent most of their time in the Python call per pair: a mature query against the ~2,000 known sequences took
-6.5 ms, now about 1.4 ms.
+:data:`LANES` (:data:`SMALL_LANES` for small sets), padded with a base that scores −1000 (an alignment never enters
+the padding, so the scores are exact) and turned once into a score profile per query base (:class:`TargetSet`).
+Scores are small integers held exactly in float32. The scores equal parasail's striped kernels (test), which this
+module used before and which spent most of their time in the Python call per pair: a mature query against the
+~2,000 known sequences took 6.5 ms, now about 1.4 ms.
 """
 
 from __future__ import annotations
