@@ -226,6 +226,18 @@ class _Benchmark:
             self.results["protocol_d_repeats"] = repeats_summary([x["auc"] for x in reps], [x["aupr"] for x in reps])
             self.checkpoint()
 
+    def protocol_a_5fold(self, mark: dict | None = None) -> None:
+        self.results["protocol_a_5fold"] = {**_public(self.cv(gtmaloc_folds(len(self.idx), 5, 42))), **(mark or {})}
+        self.log("(a) 5-fold", self.results["protocol_a_5fold"])
+
+    def protocol_b(self, mark: dict | None = None) -> None:
+        """The same model on the published feature files."""
+        pub_cfg = replace(self.cfg, features="published")
+        self.results["protocol_b_published_features"] = {
+            **_public(self.cv(self.folds10, pub_cfg, self.ablation_sets(pub_cfg))), **(mark or {})}
+        self.log("(b) published", self.results["protocol_b_published_features"])
+        self.checkpoint()
+
     def protocol_f(self, mark: dict | None = None) -> None:
         from mirloc_core.features.names import homology_groups
         from mirloc_core.features.networks import sequence_similarity
@@ -293,18 +305,14 @@ def benchmark(cfg: PipelineConfig, repeats: int = 5, quick: bool = False, compar
     run.checkpoint()
     if do_release:
         _release(run, command)
-    run.results["protocol_a_5fold"] = _public(run.cv(gtmaloc_folds(len(run.idx), 5, 42)))
-    run.log("(a) 5-fold", run.results["protocol_a_5fold"])
+    run.protocol_a_5fold()
     run.results["baseline_logistic_published"] = logistic_published_cv(run.folds10, cfg)
     run.log("LR published", run.results["baseline_logistic_published"])
     run.checkpoint()
     if quick:
         return run.payload
     run.protocol_d(repeats)
-    pub_cfg = replace(cfg, features="published")
-    run.results["protocol_b_published_features"] = _public(run.cv(run.folds10, pub_cfg, run.ablation_sets(pub_cfg)))
-    run.log("(b) published", run.results["protocol_b_published_features"])
-    run.checkpoint()
+    run.protocol_b()
     run.protocol_f()
     if compare_node2vec:
         run.results["node2vec_vs_pecanpy"] = node2vec_comparison(cfg)
@@ -371,14 +379,9 @@ def refresh_stale(cfg: PipelineConfig, settings: config.Settings | None = None,
                                               device=run.settings.device), run.idx)
     run.folds10 = gtmaloc_folds(len(run.idx), 10, 42)
     mark = {"configuration": RELEASED}
-    run.results["protocol_a_5fold"] = {**_public(run.cv(gtmaloc_folds(len(run.idx), 5, 42))), **mark}
-    run.log("(a) 5-fold", run.results["protocol_a_5fold"])
+    run.protocol_a_5fold(mark)
     run.checkpoint()
-    pub_cfg = replace(cfg, features="published")
-    run.results["protocol_b_published_features"] = {
-        **_public(run.cv(run.folds10, pub_cfg, run.ablation_sets(pub_cfg))), **mark}
-    run.log("(b) published", run.results["protocol_b_published_features"])
-    run.checkpoint()
+    run.protocol_b(mark)
     run.protocol_f(mark)
     run.results["protocol_e_ablations"] = {}
     run.protocol_e(mark)
