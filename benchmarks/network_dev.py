@@ -8,6 +8,14 @@ probabilities (``OUT/NAME_sSEED.npz``) so that member weights can be compared of
 
 The label-propagation member (weight 2) was chosen this way on seeds 7 and 8 (2026-12-04): adding it raised the
 ensemble on both seeds, while its propagated labels as extra inputs of the forests lowered it (rejected).
+
+2026-12-05, seeds 7 / 8 (ensemble AUC; the released configuration then scored 0.9174 / 0.9146 with the entry length
+in the conservation block, 0.9119 on seed 7 without it): conservation split by kind, other species only 0.9069 /
+0.9086 and paralogs only 0.9126 / 0.9114 (exosome AUC 0.89-0.92 without the paralog counts, 0.95 with them: the
+finding behind the per-compartment table in the docs); the published GT and node2vec features added beside ours
+0.9164 on seed 7 (rejected); a mature-named entry described by the conservation of its host hairpins 0.9079 on
+seed 7 (rejected); member weights re-chosen on the saved out-of-fold members at most +0.001 (not worth a change);
+a logistic stacker over the members' out-of-fold probabilities lower (0.9148 / 0.9137).
 """
 
 from __future__ import annotations

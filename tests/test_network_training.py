@@ -293,6 +293,54 @@ def test_released_configuration_uses_no_name_features():
     assert summary["network_auc_10fold_no_names"] == round(RESULTS["headline"]["auc_10fold"], 4)
 
 
+def test_released_network_model_leaves_out_the_entry_length(network):
+    """The length of the miRBase entry a network name maps to is the naming (hairpin ~80 nt, mature ~22 nt): the
+    released configuration's conservation block has the other-species and paralog counts only, the released
+    model's metadata lists no length, and the grid cells with conservation were run with exactly these."""
+    from mirloc_core.features import conservation
+    from dataclasses import replace
+
+    from mirloc_core.reports.network_grid import LEGACY_KINDS, grid_cells, is_stale
+
+    cfg = nt.PipelineConfig()
+    assert "length" not in cfg.conservation_kinds and "log_length" in conservation.OWN_FEATURES
+    own = conservation.OWN_FEATURES
+    assert [own[i] for i in conservation.own_columns(("length",))] == ["log_length"]
+    assert len(conservation.own_columns(("species",))) == 12 and len(conservation.own_columns(("paralogs",))) == 6
+    with pytest.raises(ValueError):
+        conservation.own_columns(("names",))
+    full = ni.sequence_conservation()
+    block = ni.sequence_conservation(kinds=cfg.conservation_kinds)
+    assert np.array_equal(block, full[:, conservation.own_columns(cfg.conservation_kinds)]) and block.shape[1] == 18
+    meta = artifacts.load_tensors(config.REPO_ROOT / "weights" / "network" / "model.safetensors")[1]
+    assert "log_length" not in meta["conservation_features"] and len(meta["conservation_features"]) == 18
+    grid = RESULTS["results"]["grid"]
+    for key, _, cell_cfg in grid_cells(cfg):
+        assert not is_stale(grid["cells"][key], cell_cfg), key
+    bare = replace(cfg, use_conservation_features=False)
+    assert is_stale({"conservation": True}, cfg) and not is_stale({"conservation": False}, bare)
+    assert is_stale({"conservation": True, "conservation_kinds": LEGACY_KINDS}, cfg)
+    assert RESULTS["results"]["protocol_d_repeats"]["conservation_kinds"] == list(cfg.conservation_kinds)
+
+
+def test_paralog_breakdown_is_reported():
+    """What the paralog counts carry (issue 13's annotation artefact) is measured and rendered: the ablations
+    without paralog counts, without other-species counts and with the entry length ran with the released
+    configuration, and the docs and model card show their figures."""
+    from mirloc_core.reports import network_docs
+
+    res = RESULTS["results"]
+    abl = res["protocol_e_ablations"]
+    for name in ("without_paralog_features", "without_species_conservation", "with_entry_length"):
+        assert abl[name]["configuration"] == network_docs.RELEASED and "per_class_auc" in abl[name]
+    p = res["paralog_labels"]
+    assert p["n_with"] + p["n_without"] == 901 and p["rates_with"]["Exosome"] < p["rates_without"]["Exosome"]
+    text = "\n".join(network_docs.conservation_table(res))
+    assert f"{abl['without_paralog_features']['per_class_auc']['Exosome']:.3f}" in text
+    card = (config.REPO_ROOT / "weights" / "network" / "model_card.md").read_text()
+    assert f"without the human-paralog counts {abl['without_paralog_features']['auc']:.4f}" in card
+
+
 def test_atlas_without_calibration_still_loads(atlas, tmp_path):
     """Atlases released before issue 13 (no calibrated probabilities, no base rates) load unchanged."""
     import dataclasses
@@ -334,7 +382,8 @@ def test_model_card_is_rendered_from_the_metrics(atlas):
                           tuple(manifest["config"]["weights"]), len(atlas.names), int(atlas.labelled.sum()),
                           atlas.modalities, rel.RELEASE_FOLDS, manifest["config"]["seed"], cfg=cfg, grid=res["grid"],
                           calibration=res["calibration"], base_rates=atlas.metadata["base_rates"],
-                          repeats=res.get("protocol_d_repeats"), reference=RESULTS["reference"])
+                          repeats=res.get("protocol_d_repeats"), reference=RESULTS["reference"],
+                          ablations=res["protocol_e_ablations"])
     released = (config.REPO_ROOT / "weights" / "network" / "model_card.md").read_text()
     assert text == released
     stored = res["protocol_a_10fold"]

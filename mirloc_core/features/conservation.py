@@ -35,6 +35,23 @@ OWN_FEATURES = (tuple(f"{c}_k{k}_{what}" for c in COLLECTIONS for k in KS for wh
                 + tuple(f"human_{c}_k{k}_paralogs" for c in COLLECTIONS for k in KS) + ("log_length",))
 """The features of the sequence itself (the first columns of :func:`conservation_features`; all the network
 model uses, ``host=False``)."""
+OWN_FEATURE_KINDS = ("species", "paralogs", "length")
+"""The three kinds of :data:`OWN_FEATURES`: other species (``*_species``, ``*_sequences``), human paralogs
+(``human_*_paralogs``) and ``log_length``; :func:`own_columns` selects them."""
+
+
+def own_columns(kinds: tuple) -> list[int]:
+    """Column indices, in :data:`OWN_FEATURES`, of the features of the given :data:`OWN_FEATURE_KINDS`."""
+    unknown = set(kinds) - set(OWN_FEATURE_KINDS)
+    if unknown:
+        raise ValueError(f"unknown conservation feature kinds {sorted(unknown)}; expected {OWN_FEATURE_KINDS}")
+
+    def kind(name: str) -> str:
+        return "length" if name == "log_length" else "paralogs" if name.endswith("_paralogs") else "species"
+
+    return [i for i, name in enumerate(OWN_FEATURES) if kind(name) in kinds]
+
+
 HOST_FEATURES = tuple(f"host_{name}" for name in OWN_FEATURES[:-1])
 """The same features (but the length) of the query's host: the longest-known locus it comes from, i.e. the human
 miRBase 22 hairpins that contain it (the largest value over them); the query's own values when none does."""

@@ -37,6 +37,9 @@ class NetworkFeatureConfig:
     use_name_features: bool = False         # name-derived (ablation only): name kind, log length, miRBase number,
     #                                         suffixes; never in a released model (issue 13)
     use_conservation_features: bool = True  # other species and human paralogs sharing k-mers (sequence token)
+    conservation_kinds: tuple = ("species", "paralogs")  # which of them (:data:`~mirloc_core.features.
+    #                                         conservation.OWN_FEATURE_KINDS`); not "length": the length of the
+    #                                         miRBase entry a name maps to is the naming (hairpin vs mature)
     features: str = "own"                   # "own" or "published"
     drop: tuple = ()                        # modalities removed (ablations)
     use_graph_transformer: bool = True
@@ -86,19 +89,20 @@ def base_embeddings(cfg: NetworkFeatureConfig, timings: dict | None = None,
     return {"sequence": emb["seq"], "disease": emb["disease"], "drug": emb["drug"], "mRNA": pub["mrna"]}
 
 
-def sequence_conservation(cache_dir=None) -> np.ndarray:
+def sequence_conservation(cache_dir=None, kinds: tuple = ("species", "paralogs", "length")) -> np.ndarray:
     """(1041, F) conservation features (:func:`mirloc_core.features.conservation.conservation_features`) of each
-    network miRNA's miRBase sequence: how many other species, and other human loci, share its k-mers; zeros for
-    the names without a sequence. Label-free (miRBase only); the ablation ``without_conservation_features``
-    measures what they add."""
-    from mirloc_core.features.conservation import OWN_FEATURES, conservation_features, indexes
+    network miRNA's miRBase sequence, the columns of ``kinds`` (:func:`~mirloc_core.features.conservation.
+    own_columns`): how many other species, and other human loci, share its k-mers (and its length); zeros for
+    the names without a sequence. Label-free (miRBase only); the ablations ``without_conservation_features``,
+    ``without_paralog_features`` and ``without_species_conservation`` measure what they add."""
+    from mirloc_core.features.conservation import OWN_FEATURES, conservation_features, indexes, own_columns
     from mirloc_core.io.data import map_names_to_sequences
 
     seqs = map_names_to_sequences()["sequence"].fillna("").tolist()
     rows = [i for i, seq in enumerate(seqs) if seq]
     out = np.zeros((len(seqs), len(OWN_FEATURES)), np.float32)
     out[rows] = conservation_features([seqs[i] for i in rows], indexes(cache_dir=cache_dir), host=False)
-    return out
+    return out[:, own_columns(kinds)]
 
 
 def _token_blocks(cfg: NetworkFeatureConfig, threshold: float, timings: dict, cache_dir, device) -> dict:
@@ -146,7 +150,7 @@ def modality_inputs(cfg: NetworkFeatureConfig, threshold: float, timings: dict |
     blocks = _token_blocks(cfg, threshold, timings, cache_dir, device)
     sequence_extras = [name_features()] if cfg.use_name_features else []
     if cfg.use_conservation_features:
-        sequence_extras.append(sequence_conservation(cache_dir))
+        sequence_extras.append(sequence_conservation(cache_dir, cfg.conservation_kinds))
     blocks["sequence"].extend(sequence_extras)
     out = {m: np.hstack(blocks[m]).astype(np.float32) for m in MODALITIES if m not in cfg.drop}
     kept = [m for m in ("disease", "drug") if m not in cfg.drop]

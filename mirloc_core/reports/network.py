@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from mirloc_core import config
-from mirloc_core.features.network_inputs import feature_sets, labelled_sets, node2vec_settings, timed_features
+from mirloc_core.features.network_inputs import (feature_sets, labelled_sets, node2vec_settings, sequence_conservation,
+                                                 timed_features)
 from mirloc_core.reports.network_docs import RELEASED, write_docs
 from mirloc_core.training.baselines import logistic_published_cv, name_only_cv, study_bias_cv
 from mirloc_core.training.cv import (cross_validate, group_folds, gtmaloc_folds, per_fold_summary,
@@ -43,6 +44,9 @@ ABLATIONS = (
     ("without_raw_profiles", {"use_raw_profiles": False}),
     ("with_name_features", {"use_name_features": True}),  # name features are an ablation only (issue 13)
     ("without_conservation_features", {"use_conservation_features": False}),
+    ("without_paralog_features", {"conservation_kinds": ("species",)}),
+    ("without_species_conservation", {"conservation_kinds": ("paralogs",)}),
+    ("with_entry_length", {"conservation_kinds": ("species", "paralogs", "length")}),  # the previous release
     ("without_label_profiles", {"use_label_profiles": False}),
 )
 """Protocol (e): each ablation's name and its change of :class:`PipelineConfig`."""
@@ -113,6 +117,23 @@ def node2vec_comparison(cfg: PipelineConfig) -> dict:
         s = per_fold_summary(cross_validate(StandardisedLogistic(0.01), splits, emb[:len(net.names)][idx], y), y)
         out[name] = {"seconds": seconds, "auc": round(s["auc"], 4), "aupr": round(s["aupr"], 4)}
     return out
+
+
+def paralog_labels(idx: np.ndarray, y: np.ndarray, cache_dir: Path | None = None) -> dict:
+    """How many labelled miRNAs (rows ``idx`` of the network, labels ``y``) have a human paralog sharing a 20-nt
+    stretch (``human_mature_k20_paralogs`` or ``human_hairpin_k20_paralogs`` above 0: multi-copy loci and close
+    family members) and their compartment rates, with and without one."""
+    from mirloc_core.features.conservation import OWN_FEATURES, own_columns
+
+    names = [OWN_FEATURES[i] for i in own_columns(("paralogs",))]
+    k20 = [names.index(f"human_{c}_k20_paralogs") for c in ("mature", "hairpin")]
+    has = (sequence_conservation(cache_dir, ("paralogs",))[idx][:, k20] > 0).any(1)
+
+    def rates(rows: np.ndarray) -> dict:
+        return {c: round(float(v), 4) for c, v in zip(config.COMPARTMENTS, y[rows].mean(0))}
+
+    return {"n_with": int(has.sum()), "n_without": int((~has).sum()), "rates_with": rates(has),
+            "rates_without": rates(~has)}
 
 
 @dataclass
@@ -250,6 +271,7 @@ class _Benchmark:
         self.checkpoint()
 
     def protocol_e(self, mark: dict | None = None) -> None:
+        self.results["paralog_labels"] = paralog_labels(self.idx, self.y, self.settings.cache_dir)
         abl = self.results.setdefault("protocol_e_ablations", {})
         for name, change in ABLATIONS:
             acfg = replace(self.cfg, **change)

@@ -25,6 +25,10 @@ RELEASED = "released name-free"
 """The ``configuration`` mark of a result measured with the released (name-free) configuration."""
 
 
+PREVIOUS_RELEASE = "previous name-free release, five members, no label propagation"
+"""Label of stored repeats of an earlier name-free release that do not carry their own ``label``."""
+
+
 def _repeats_row(d: dict, label: str) -> tuple[str, dict]:
     return (f"{label}, 10-fold, {len(d['auc'])} repeats (mean ± std)",
             {"auc": f"{d['auc_mean']:.4f} ± {d['auc_std']:.4f}",
@@ -53,8 +57,8 @@ def result_rows(payload: dict) -> list[tuple[str, dict]]:
         fresh = d.get("configuration") == RELEASED
         rows.append(_repeats_row(d, "(d) ours" + (" (released, no name features)" if fresh else old(d))))
     if res.get("protocol_d_repeats_previous_release"):
-        rows.append(_repeats_row(res["protocol_d_repeats_previous_release"],
-                                 "(d) ours [previous name-free release, five members, no label propagation]"))
+        prev = res["protocol_d_repeats_previous_release"]
+        rows.append(_repeats_row(prev, f"(d) ours [{prev.get('label', PREVIOUS_RELEASE)}]"))
     if res.get("protocol_d_repeats_with_names"):
         rows.append(_repeats_row(res["protocol_d_repeats_with_names"], "(d) ours" + WITH_NAMES))
     if "protocol_a_5fold" in res:
@@ -82,6 +86,53 @@ def grid_table(grid: dict) -> list[str]:
         lines.append("| " + " | ".join(marks) + f" | {bold}{cell['auc']:.4f}{bold} | {bold}{cell['aupr']:.4f}{bold} "
                      f"| {cell['seconds']:.0f} |")
     return lines + (["", grid["note"]] if grid.get("note") else [])
+
+
+CONSERVATION_ROWS = (("without_paralog_features", "without the human-paralog counts"),
+                     ("without_species_conservation", "without the other-species counts"),
+                     ("without_conservation_features", "without either"),
+                     ("with_entry_length", "with the entry length too (the previous release)"))
+"""Ablations of the conservation breakdown table, with their labels."""
+
+PARALOG_NOTE = (
+    "Human-paralog counts are high for multi-copy loci (hsa-mir-1-1 and hsa-mir-1-2 share their sequence) and for "
+    "large families. Multi-copy loci are the entries that carry a copy suffix, whose labels differ from their "
+    "umbrella entry's by how they were annotated (issue 13: most exosome-negative miRNAs carry a copy suffix), so "
+    "read the exosome and microvesicle gain of these counts as annotation, not biology. The other-species counts "
+    "track conservation, which is also study age (the study-bias baseline). The length of the miRBase entry a "
+    "name maps to (hairpin ~80 nt, mature ~22 nt) is the naming itself and has left the released model "
+    "(2026-12-05).")
+"""What the conservation breakdown means (rendered under its table)."""
+
+
+def conservation_table(res: dict) -> list[str]:
+    """Per-compartment protocol (a) AUC of the released model and of its conservation ablations, and the label
+    rates of the miRNAs with and without a human paralog (``results.paralog_labels``); ``[]`` before they ran."""
+    from mirloc_core.config import COMPARTMENTS
+
+    abl = res.get("protocol_e_ablations", {})
+    rows = [("released", res["protocol_a_10fold"])] + [(label, abl[k]) for k, label in CONSERVATION_ROWS if k in abl]
+    if len(rows) == 1 or any("per_class_auc" not in r for _, r in rows):
+        return []
+    lines = ["Where the conservation features' gain lies: protocol (a) AUC per compartment (per fold, then "
+             "averaged).", "", "| configuration | " + " | ".join(COMPARTMENTS) + " | mean |",
+             "|" + "---|" * (len(COMPARTMENTS) + 2)]
+    for label, r in rows:
+        lines.append(f"| {label} | " + " | ".join(f"{r['per_class_auc'][c]:.3f}" for c in COMPARTMENTS)
+                     + f" | {r['auc']:.4f} |")
+    if "without_paralog_features" in abl:
+        drop = {c: res["protocol_a_10fold"]["per_class_auc"][c] - abl["without_paralog_features"]["per_class_auc"][c]
+                for c in COMPARTMENTS}
+        top = sorted(drop, key=drop.get, reverse=True)[:2]
+        lines += ["", "Removing the paralog counts costs most in " + " and ".join(f"{c} ({-drop[c]:+.3f} AUC)"
+                                                                             for c in top) + "."]
+    p = res.get("paralog_labels")
+    if p:
+        rates = ", ".join(f"{c} {p['rates_with'][c]:.2f} / {p['rates_without'][c]:.2f}" for c in COMPARTMENTS)
+        lines.append(f"{p['n_with']} of {p['n_with'] + p['n_without']} labelled miRNAs have a human paralog "
+                     "(another human miRBase entry sharing a 20-nt stretch: multi-copy loci and close family "
+                     f"members); compartment rates with / without one: {rates}.")
+    return lines + ["", PARALOG_NOTE]
 
 
 def calibration_table(cal: dict) -> list[str]:
@@ -128,6 +179,9 @@ def render(payload: dict) -> str:
     res = payload["results"]
     if res.get("grid", {}).get("cells"):
         lines += [""] + grid_table(res["grid"])
+    breakdown = conservation_table(res)
+    if breakdown:
+        lines += [""] + breakdown
     if "calibration" in res:
         lines += [""] + calibration_table(res["calibration"])
     lines += ["", payload["transductive_note"], ""]

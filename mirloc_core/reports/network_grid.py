@@ -35,7 +35,9 @@ GRID_NOTE = (
     "the functional, drug, sequence and miRNA–mRNA similarity graphs, added 2026-12-04). That member and its weight "
     "(2) were chosen on development shuffles (GTMALoc folds, seeds 7 and 8), not on the reported seeds 42–46; its "
     "propagated labels as extra tree inputs were tried there too and rejected (they lowered the ensemble). The "
-    "cells without label profiles did not change and were not rerun.")
+    "cells without label profiles did not change and were not rerun. On 2026-12-05 the length of the miRBase entry a "
+    "name maps to (the naming) left the conservation block: every cell records its conservation_kinds, and the "
+    "cells with conservation features, the fusion network alone and the repeats were re-run.")
 """How the grid's label-profile factor and the propagation member were chosen (rendered under the grid table)."""
 
 OOF_FILE = "network_oof.npz"
@@ -64,10 +66,24 @@ def grid_cells(cfg: PipelineConfig) -> list[tuple[str, dict, PipelineConfig]]:
     return cells + [("fusion_only", {**released, "fusion_only": True}, fusion)]
 
 
-def _entry(res: dict, values: dict, seconds: float) -> dict:
+LEGACY_KINDS = ["species", "paralogs", "length"]
+"""The conservation features of results that do not record theirs (before 2026-12-05)."""
+
+
+def _kinds(cfg: PipelineConfig) -> list | None:
+    return list(cfg.conservation_kinds) if cfg.use_conservation_features else None
+
+
+def is_stale(result: dict, cfg: PipelineConfig) -> bool:
+    """Whether a stored grid cell or repeat was run with other conservation features than ``cfg`` has."""
+    recorded = result.get("conservation_kinds", LEGACY_KINDS if result.get("conservation", True) else None)
+    return cfg.use_conservation_features and recorded != _kinds(cfg)
+
+
+def _entry(res: dict, values: dict, seconds: float, cfg: PipelineConfig) -> dict:
     return {**values, "auc": res["auc"], "aupr": res["aupr"], "auc_std": res.get("auc_std"),
             "aupr_std": res.get("aupr_std"), "members": res.get("members", {}), "chosen": res.get("chosen"),
-            "seconds": round(seconds, 2)}
+            "conservation_kinds": _kinds(cfg), "seconds": round(seconds, 2)}
 
 
 def _public(res: dict) -> dict:
@@ -133,11 +149,11 @@ class GridRun:
 
     def run_cells(self) -> None:
         for key, values, cfg in grid_cells(self.cfg):
-            if key in self.grid["cells"]:
+            if key in self.grid["cells"] and not is_stale(self.grid["cells"][key], cfg):
                 continue
             res, seconds = self.cv(cfg, self.folds)
             print(f"[network grid] {key}: AUC {res['auc']:.4f} AUPR {res['aupr']:.4f} ({seconds:.0f} s)", flush=True)
-            self.grid["cells"][key] = _entry(res, values, seconds)
+            self.grid["cells"][key] = _entry(res, values, seconds, cfg)
             if key == self.grid["released"]:
                 self.released_cell(res)
             self.save()
@@ -151,6 +167,10 @@ class GridRun:
         if prev.get("configuration") != RELEASED:
             results.setdefault("protocol_d_repeats_with_names", prev)
             prev = {}
+        elif is_stale(prev, self.cfg):
+            results["protocol_d_repeats_previous_release"] = {
+                **prev, "label": "previous name-free release, with the entry length in the conservation block"}
+            prev = {}
         auc, aupr = list(prev.get("auc_full", [main["auc"]])), list(prev.get("aupr_full", [main["aupr"]]))
         for r in range(len(auc), n):
             res, seconds = self.cv(self.cfg, gtmaloc_folds(len(self.idx), 10, 42 + r), seed=1000 * r)
@@ -162,7 +182,7 @@ class GridRun:
                 "seeds": [42 + i for i in range(len(auc))], "auc": [round(a, 4) for a in auc],
                 "aupr": [round(a, 4) for a in aupr], "auc_mean": float(np.mean(auc)), "auc_std": float(np.std(auc)),
                 "aupr_mean": float(np.mean(aupr)), "aupr_std": float(np.std(aupr)), "auc_full": auc,
-                "aupr_full": aupr, "configuration": RELEASED}
+                "aupr_full": aupr, "configuration": RELEASED, "conservation_kinds": _kinds(self.cfg)}
             self.headline()
             self.save()
             self.summary()

@@ -65,7 +65,25 @@ def network_lines(network: dict) -> list[str]:
         "the design was tuned on some of the same folds"
         + (", except the label-propagation member, chosen on other shuffles (seeds 7 and 8)." if grid.get("note")
            else "."),
+        *paralog_lines(res),
     ]
+
+
+def paralog_lines(res: dict) -> list[str]:
+    """What the conservation block's human-paralog counts and the (removed) entry length carried, from the
+    protocol (e) ablations of the released configuration; ``[]`` before they ran."""
+    abl = res.get("protocol_e_ablations", {})
+    par, length = abl.get("without_paralog_features"), abl.get("with_entry_length")
+    if not (par and length and par.get("configuration") == length.get("configuration") == "released name-free"):
+        return []
+    main = res["protocol_a_10fold"]["per_class_auc"]
+    return [
+        "  Inside the conservation features, the human-paralog counts carry the copy-suffix annotation into "
+        f"exosome and microvesicle: without them AUC {_f(par['auc'], 4)} (exosome {_f(main['Exosome'])} → "
+        f"{_f(par['per_class_auc']['Exosome'])}, microvesicle {_f(main['Microvesicle'])} → "
+        f"{_f(par['per_class_auc']['Microvesicle'])}). The length of the miRBase entry a name maps to (the naming "
+        f"again) left the model on 2026-12-05; with it the model scored {_f(length['auc'], 4)} / "
+        f"{_f(length['aupr'], 4)} (seed 42)."]
 
 
 def sequence_lines(sequence: dict) -> list[str]:

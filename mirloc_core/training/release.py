@@ -127,13 +127,30 @@ def grid_lines(grid: dict | None, repeats_std: float | None = None) -> str:
     gt = other("graph_transformer", not rel["graph_transformer"])
     if gt:
         with_gt, without = (rel, gt) if rel["graph_transformer"] else (gt, rel)
-        delta = with_gt["auc"] - without["auc"]
+        delta = round(with_gt["auc"] - without["auc"], 4) + 0.0  # no "-0.0000"
         spread = max(0.002, repeats_std or 0.0)
         verdict = ("**the graph transformer adds nothing measurable**" if abs(delta) < spread or delta < 0 else
                    "the graph transformer adds a little")
         line += (f"- Graph transformer: AUC {with_gt['auc']:.4f} with it, {without['auc']:.4f} without "
                  f"({delta:+.4f}; seed-to-seed spread {spread:.4f}): {verdict}.\n")
     return line
+
+
+def conservation_line(ablations: dict | None, released_auc: float) -> str:
+    """The model card's line on what the conservation features add (protocol (e) ablations of
+    ``network_cv.json``), or ``""`` before those ablations ran with the released configuration."""
+    abl = ablations or {}
+    keys = ("without_paralog_features", "without_species_conservation", "without_conservation_features")
+    if not all(abl.get(k, {}).get("configuration") == "released name-free" for k in keys):
+        return ""
+    par = abl["without_paralog_features"]
+    return (f"- Conservation features (protocol (a)): released {released_auc:.4f}; without the human-paralog counts "
+            f"{par['auc']:.4f}, without the other-species counts {abl['without_species_conservation']['auc']:.4f}, "
+            f"without either {abl['without_conservation_features']['auc']:.4f}. The paralog counts mark multi-copy "
+            f"loci (hsa-mir-1-1, hsa-mir-1-2), whose labels differ from their umbrella entry's by annotation; "
+            "without them the exosome and microvesicle AUCs are "
+            f"{par['per_class_auc']['Exosome']:.3f} and {par['per_class_auc']['Microvesicle']:.3f} (per-compartment "
+            "table in docs/benchmarks.md): read those bars of a multi-copy miRNA as annotation, not biology.\n")
 
 
 def calibration_lines(report: dict | None) -> str:
@@ -154,7 +171,8 @@ def calibration_lines(report: dict | None) -> str:
 def model_card(metrics: dict, threshold: float, c: float, weights: tuple, n_mirnas: int, n_labelled: int,
                modalities: tuple = MODALITIES, folds: int = RELEASE_FOLDS, seed: int = 42,
                cfg: PipelineConfig | None = None, grid: dict | None = None, calibration: dict | None = None,
-               base_rates: dict | None = None, repeats: dict | None = None, reference: dict | None = None) -> str:
+               base_rates: dict | None = None, repeats: dict | None = None, reference: dict | None = None,
+               ablations: dict | None = None) -> str:
     """The model card text, every figure from its arguments: the protocol (a) ``metrics`` (``auc_10fold``,
     ``aupr_10fold``), the chosen ``T`` and ``C``, the ensemble ``weights`` (in :data:`MEMBERS` order), the
     numbers of network and labelled miRNAs and the modality tokens, the shortcut ``grid`` and ``calibration``
@@ -164,7 +182,8 @@ def model_card(metrics: dict, threshold: float, c: float, weights: tuple, n_mirn
                 f"Jaccard + GIP kernel, binarised at T = {threshold}, chosen by inner CV)"
                 if cfg.use_graph_transformer else "")
     conservation = ("Conservation features of its miRBase sequence (how many other species, and other human loci, "
-                    "share its k-mers; `mirloc_core.features.conservation`) "
+                    "share its k-mers; `mirloc_core.features.conservation`; not the entry's length, which is the "
+                    "naming again) "
                     if cfg.use_conservation_features else "")
     profiles = ("**label profiles**: for each disease (drug), the smoothed compartment rates of the miRNAs linked "
                 "to it, averaged over a miRNA's diseases (drugs). Conservation features and label profiles carry "
@@ -176,7 +195,8 @@ def model_card(metrics: dict, threshold: float, c: float, weights: tuple, n_mirn
         n_mirnas=n_mirnas, n_labelled=n_labelled, n_unlabelled=n_mirnas - n_labelled,
         n_tokens=len(modalities), tokens=", ".join(modalities), folds=folds, seed=seed, gt_input=gt_input,
         conservation=conservation, profiles=profiles,
-        grid=repeats_line(repeats, reference) + grid_lines(grid, (repeats or {}).get("auc_std")),
+        grid=(repeats_line(repeats, reference) + grid_lines(grid, (repeats or {}).get("auc_std"))
+              + conservation_line(ablations, metrics.get("auc_10fold", float("nan")))),
         calibration=calibration_lines(calibration),
         base_rates=", ".join(f"{k} {v:.2f}" for k, v in (base_rates or {}).items()) or "n/a")
 
@@ -203,14 +223,15 @@ def _model_tensors(model: NetworkModel) -> dict:
 
 
 def _model_metadata(model: NetworkModel, cfg: PipelineConfig) -> dict:
-    from mirloc_core.features.conservation import OWN_FEATURES as CONSERVATION_FEATURES
+    from mirloc_core.features.conservation import OWN_FEATURES, own_columns
 
     return {"modalities": list(model.modalities_),
             "input_dims": [int(model.mean_[m].shape[0]) for m in model.modalities_],
             "threshold_T": model.threshold_, "logistic_C": model.c_,
             "ensemble_members": list(MEMBERS), "ensemble_weights": list(cfg.weights),
             "name_features": list(NAME_FEATURES) if cfg.use_name_features else [],
-            "conservation_features": list(CONSERVATION_FEATURES) if cfg.use_conservation_features else []}
+            "conservation_features": ([OWN_FEATURES[i] for i in own_columns(cfg.conservation_kinds)]
+                                      if cfg.use_conservation_features else [])}
 
 
 def _atlas(net, model: NetworkModel, prob, attention, embedding, oof, oof_attention,
@@ -244,6 +265,7 @@ def _calibration(prob: np.ndarray, oof: np.ndarray, y: np.ndarray, idx: np.ndarr
     ``idx``, through the calibrator fitted on all of ``oof`` for the others."""
     from mirloc_core.training.calibration import apply_calibrator, cross_fitted, fit_calibrator
 
+    oof = np.asarray(oof, np.float32).astype(np.float64)  # as stored in the atlas, so that it reproduces exactly
     calibrator = fit_calibrator(oof, y)
     calibrated = apply_calibrator(prob, calibrator)
     calibrated[idx] = cross_fitted(oof, y, folds)
@@ -297,7 +319,8 @@ def release(cfg: PipelineConfig, out_dir: Path | None = None, metrics: dict | No
     (out_dir / "model_card.md").write_text(model_card(
         metrics or {}, model.threshold_, model.c_, cfg.weights, len(net.names), len(idx), model.modalities_,
         RELEASE_FOLDS, cfg.seed, cfg=cfg, grid=results.get("grid"), calibration=results.get("calibration"),
-        base_rates=base_rates, repeats=results.get("protocol_d_repeats"), reference=(benchmark or {}).get("reference")))
+        base_rates=base_rates, repeats=results.get("protocol_d_repeats"), reference=(benchmark or {}).get("reference"),
+        ablations=results.get("protocol_e_ablations")))
     write_manifest(out_dir, "network", metrics=metrics or {}, config={**asdict(cfg), "timings": timings},
                    data=data_fingerprint(("network1041", "mirbase22")), command=command)
     return atlas
