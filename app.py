@@ -46,10 +46,11 @@ def _render_network_match(match) -> None:
                      "the weights it gave them for this miRNA.")
 
 
-PARALOG_NOTE = ("Other human loci share this sequence (a multi-copy gene or a close family member). In the network "
-                "data such copies were annotated apart from their umbrella entry (hsa-mir-1-1 and hsa-mir-1-2 vs "
-                "hsa-mir-1) and carry fewer exosome and microvesicle labels; the network model learned that from "
-                "the paralog count, so read its exosome and microvesicle bars here as annotation, not biology.")
+PARALOG_NOTE = ("Other human loci share this sequence (a multi-copy gene or a close family member). In the training "
+                "labels such copies were annotated apart from their umbrella entry (hsa-mir-1-1 and hsa-mir-1-2 vs "
+                "hsa-mir-1) and carry fewer exosome and microvesicle labels; both models learned that from the "
+                "paralog count (About page), so read the exosome and microvesicle bars here as annotation, not "
+                "biology.")
 
 EVIDENCE_TEXT = {
     "known": ("Evidence: known network miRNA", "green",
@@ -143,7 +144,7 @@ def _render_record(prediction, position: int, binary_context: dict | None) -> No
                                  "reported in more compartments. They are also the long-known, well-studied ones, "
                                  "so this is a study-bias signal as much as biology. The sequence's own miRBase "
                                  "entry, precursor and matures are not counted as other loci.")
-                if prediction.paralogs and match is not None:
+                if prediction.paralogs:
                     st.caption(PARALOG_NOTE)
             if match is not None:
                 _render_network_match(match)

@@ -99,10 +99,10 @@ st.markdown(
   table) shows what names, conservation, the graph transformer and the label profiles each carry.
 * **Paralogs (seven compartments).** Among the conservation features, the count of other human loci sharing a
   miRNA's sequence is high for multi-copy genes (hsa-mir-1-1, hsa-mir-1-2): the copy-suffix entries, annotated
-  apart from their umbrella entry, with fewer exosome and microvesicle labels. The network model's exosome and
-  microvesicle bars for such a miRNA reflect that annotation; `without_paralog_features` in the network table
-  shows what these counts carry, per compartment. The length of the miRBase entry a name maps to (the naming
-  again) is not an input.
+  apart from their umbrella entry, with fewer exosome and microvesicle labels. Both models' exosome and
+  microvesicle bars for such a miRNA reflect that annotation: `without_paralog_features` in the network table and
+  the conservation head's fresh shuffles in the sequence table show what these counts carry, per compartment. The
+  length of the miRBase entry a network name maps to (the naming again) is not an input of the network model.
 * **Length rule (binary).** In RNALoc-LM's data, precursors are mostly intracellular and mature miRNAs mostly
   extracellular, so "≤ 30 nt ⇒ extracellular" is a strong baseline (look for `length_rule` in the tables above).
 * **Label sparsity.** Mitochondrion, nucleolus and microvesicle have few positives: their AUPRs are noisy.

@@ -373,14 +373,14 @@ def test_out_of_domain_input_gets_no_call():
 
 
 def test_multi_copy_mirna_card_reads_its_exosome_bars_as_annotation():
-    """hsa-mir-1-1 shares its sequence with hsa-mir-1-2: its card says that the network model's exosome and
-    microvesicle bars for such a copy reflect how copies were annotated; a single-copy miRNA gets no such note."""
+    """hsa-mir-1-1 shares its sequence with hsa-mir-1-2: its card says that the exosome and microvesicle bars for
+    such a copy reflect how copies were annotated; miRNAs without another human locus get no such note."""
     hairpins = (config.data_dir() / "mirbase22" / "hsa_hairpin.fa").read_text().splitlines()
     seq = hairpins[[i for i, line in enumerate(hairpins) if line.startswith(">hsa-mir-1-1 ")][0] + 1]
     at = _predict(_app().run(), f">mir-1-1\n{seq}\n")
     assert not at.exception and "Known network miRNA: hsa-mir-1-1" in _texts(at.markdown)
     assert "annotated apart from their umbrella entry" in _texts(at.caption)
-    at = _predict(_app().run(), example_fasta())  # miR-21, miR-122, miR-29b: no multi-copy network match
+    at = _predict(_app().run(), example_fasta())  # miR-21, miR-122, miR-29b (its two loci are its own): none
     assert "annotated apart from their umbrella entry" not in _texts(at.caption)
 
 

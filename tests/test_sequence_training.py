@@ -197,6 +197,9 @@ def test_seven_conservation_head_reproduces_the_stored_fresh_shuffles(shared_dat
     data = sc.SevenData.load(split)
     expected = stored["sevencomp"][split]
     assert sc.fresh_shuffles(data, expected["folds"]) == expected["fresh_shuffles"]
+    # what the predict card's paralog note rests on: the paralog counts carry the exosome ranking of the head
+    per = expected["fresh_shuffles"]["per_compartment_auc"]
+    assert per["head_alone"]["Exosome"] > per["head_alone_without_paralogs"]["Exosome"] + 0.05
     runs = sc.seven_part_runs(data, [0], expected["folds"])
     assert set(runs[0]) == {"knn", "cons", "cons_np", "cons_own"}  # no neural part without an estimator
     assert runs[0]["knn"].dtype == np.float32 and runs[0]["cons"].shape == data.y.shape

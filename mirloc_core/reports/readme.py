@@ -104,6 +104,10 @@ def sequence_lines(sequence: dict) -> list[str]:
     host_note = (f"; its host features — a mature described by the conservation of the hairpins containing it — "
                  f"add {_f(rnd['auc']['mean'] - host['released']['auc'])} AUC, {_f(host['released']['auc'])} "
                  "without them" if host else "")
+    per = rnd.get("fresh_shuffles", {}).get("per_compartment_auc")
+    paralog_note = (f"; its exosome ranking rests on the human-paralog counts (exosome AUC "
+                    f"{_f(per['head_alone']['Exosome'])}, {_f(per['head_alone_without_paralogs']['Exosome'])} without "
+                    "them: multi-copy loci were annotated apart)" if per else "")
     return [
         f"- **Extracellular vs intracellular, sequence model** (RNALoc-LM's training set, 5-fold CV, "
         f"{binary['main']['repeats']} repeats): ACC {_f(main['overall']['acc']['mean'])}, the same as the length "
@@ -121,7 +125,8 @@ def sequence_lines(sequence: dict) -> list[str]:
         f"first, tested on the newest {discovery['n_test_genes']}; only {len(evaluable)} of 7 compartments can be "
         f"scored there): AUC {_f(discovery['released']['auc'])} against {_f(discovery['study_bias_baseline']['auc'])} "
         f"for study bias — {new_verdict}. "
-        f"Most of what it has is the conservation head (alone {_f(rnd['conservation_only']['auc'])}{host_note}), "
+        f"Most of what it has is the conservation head (alone {_f(rnd['conservation_only']['auc'])}{host_note}"
+        f"{paralog_note}), "
         "a study-age signal: read its bars against their base rates.",
     ]
 

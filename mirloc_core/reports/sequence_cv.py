@@ -270,9 +270,11 @@ def runs_mean(runs: list[dict]) -> dict:
 def fresh_shuffles(data: SevenData, folds: int = 10, seeds=FRESH_SEEDS) -> dict:
     """The conservation head alone, with and without its paralog features, on shuffles ``seeds``."""
     runs = seven_part_runs(data, seeds, folds)
-    return {"seeds": list(seeds),
-            "head_alone": runs_mean([cv.multilabel_scores(data.y, r["cons"]) for r in runs]),
-            "head_alone_without_paralogs": runs_mean([cv.multilabel_scores(data.y, r["cons_np"]) for r in runs]),
+    scores = {key: [cv.multilabel_scores(data.y, r[part]) for r in runs]
+              for key, part in (("head_alone", "cons"), ("head_alone_without_paralogs", "cons_np"))}
+    return {"seeds": list(seeds), **{key: runs_mean(s) for key, s in scores.items()},
+            "per_compartment_auc": {key: {c: round(float(np.mean([r["per_compartment"][c]["auc"] for r in s])), 4)
+                                          for c in s[0]["per_compartment"]} for key, s in scores.items()},
             "what": "the conservation head alone (with and without the paralog features) on shuffles whose "
                     "seeds were never used while choosing the features; see selection_note"}
 

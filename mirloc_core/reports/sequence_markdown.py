@@ -115,6 +115,11 @@ def _seven_parts_line(key: str, s: dict) -> str:
                  f"{fr['head_alone']['aupr']:.3f} (without paralogs "
                  f"{fr['head_alone_without_paralogs']['auc']:.3f} / "
                  f"{fr['head_alone_without_paralogs']['aupr']:.3f})")
+        per = fr.get("per_compartment_auc")
+        if per:
+            with_p, without = per["head_alone"], per["head_alone_without_paralogs"]
+            line += ("; per compartment, head alone with / without the paralog features: "
+                     + ", ".join(f"{c} {with_p[c]:.3f} / {without[c]:.3f}" for c in with_p))
     return line
 
 
