@@ -300,7 +300,7 @@ def test_released_network_model_leaves_out_the_entry_length(network):
     from mirloc_core.features import conservation
     from dataclasses import replace
 
-    from mirloc_core.reports.network_grid import LEGACY_KINDS, grid_cells, is_stale
+    from mirloc_core.reports.network_grid import LEGACY_KINDS, grid_cells, is_stale, previous_release_label
 
     cfg = nt.PipelineConfig()
     assert "length" not in cfg.conservation_kinds and "log_length" in conservation.OWN_FEATURES
@@ -321,6 +321,9 @@ def test_released_network_model_leaves_out_the_entry_length(network):
     assert is_stale({"conservation": True}, cfg) and not is_stale({"conservation": False}, bare)
     assert is_stale({"conservation": True, "conservation_kinds": LEGACY_KINDS}, cfg)
     assert RESULTS["results"]["protocol_d_repeats"]["conservation_kinds"] == list(cfg.conservation_kinds)
+    previous = RESULTS["results"]["protocol_d_repeats_previous_release"]  # the release with the entry length
+    assert previous["label"] == previous_release_label(previous) and previous_release_label(previous).endswith("length")
+    assert previous_release_label({"conservation_kinds": ["species"]}).endswith(": species")
 
 
 def test_paralog_breakdown_is_reported():

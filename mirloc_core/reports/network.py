@@ -27,7 +27,7 @@ import numpy as np
 from mirloc_core import config
 from mirloc_core.features.network_inputs import (feature_sets, labelled_sets, node2vec_settings, sequence_conservation,
                                                  timed_features)
-from mirloc_core.reports.network_docs import RELEASED, write_docs
+from mirloc_core.reports.network_docs import RELEASED, headline_of, write_docs
 from mirloc_core.training.baselines import logistic_published_cv, name_only_cv, study_bias_cv
 from mirloc_core.training.cv import (cross_validate, group_folds, gtmaloc_folds, per_fold_summary,
                                      splits_from_folds)
@@ -178,11 +178,7 @@ class _Benchmark:
         d, main = self.results.get("protocol_d_repeats", {}), self.main
         if self.keep_headline:
             return d
-        self.payload["headline"] = {
-            "auc_10fold": d.get("auc_mean", main["auc"]), "aupr_10fold": d.get("aupr_mean", main["aupr"]),
-            "auc_10fold_std": d.get("auc_std", 0.0), "aupr_10fold_std": d.get("aupr_std", 0.0),
-            "repeats": len(d.get("auc", [main["auc"]])),
-            "auc_10fold_seed42": main["auc"], "aupr_10fold_seed42": main["aupr"]}
+        self.payload["headline"] = headline_of(d, main)
         return d
 
     def checkpoint(self) -> dict:

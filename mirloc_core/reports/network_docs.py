@@ -29,6 +29,15 @@ PREVIOUS_RELEASE = "previous name-free release, five members, no label propagati
 """Label of stored repeats of an earlier name-free release that do not carry their own ``label``."""
 
 
+def headline_of(repeats: dict, main: dict) -> dict:
+    """The ``headline`` of ``network_cv.json``: the protocol (d) means and stds of ``repeats`` (when it has them,
+    else protocol (a) ``main`` alone) and the seed-42 figures of ``main``."""
+    return {"auc_10fold": repeats.get("auc_mean", main["auc"]), "aupr_10fold": repeats.get("aupr_mean", main["aupr"]),
+            "auc_10fold_std": repeats.get("auc_std", 0.0), "aupr_10fold_std": repeats.get("aupr_std", 0.0),
+            "repeats": len(repeats.get("auc", [main["auc"]])), "auc_10fold_seed42": main["auc"],
+            "aupr_10fold_seed42": main["aupr"]}
+
+
 def _repeats_row(d: dict, label: str) -> tuple[str, dict]:
     return (f"{label}, 10-fold, {len(d['auc'])} repeats (mean ± std)",
             {"auc": f"{d['auc_mean']:.4f} ± {d['auc_std']:.4f}",

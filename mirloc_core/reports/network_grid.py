@@ -21,7 +21,7 @@ import numpy as np
 
 from mirloc_core import config
 from mirloc_core.features.network_inputs import feature_sets, labelled_sets
-from mirloc_core.reports.network_docs import RELEASED
+from mirloc_core.reports.network_docs import RELEASED, headline_of
 from mirloc_core.training.cv import gtmaloc_folds
 from mirloc_core.training.network import MEMBERS, PipelineConfig, network_cv
 
@@ -78,6 +78,12 @@ def is_stale(result: dict, cfg: PipelineConfig) -> bool:
     """Whether a stored grid cell or repeat was run with other conservation features than ``cfg`` has."""
     recorded = result.get("conservation_kinds", LEGACY_KINDS if result.get("conservation", True) else None)
     return cfg.use_conservation_features and recorded != _kinds(cfg)
+
+
+def previous_release_label(repeats: dict) -> str:
+    """How the docs name stale protocol (d) repeats of an earlier name-free release: by their conservation kinds."""
+    return ("previous name-free release, conservation features: "
+            + ", ".join(repeats.get("conservation_kinds", LEGACY_KINDS)))
 
 
 def _entry(res: dict, values: dict, seconds: float, cfg: PipelineConfig) -> dict:
@@ -168,8 +174,7 @@ class GridRun:
             results.setdefault("protocol_d_repeats_with_names", prev)
             prev = {}
         elif is_stale(prev, self.cfg):
-            results["protocol_d_repeats_previous_release"] = {
-                **prev, "label": "previous name-free release, with the entry length in the conservation block"}
+            results["protocol_d_repeats_previous_release"] = {**prev, "label": previous_release_label(prev)}
             prev = {}
         auc, aupr = list(prev.get("auc_full", [main["auc"]])), list(prev.get("aupr_full", [main["aupr"]]))
         for r in range(len(auc), n):
@@ -207,12 +212,8 @@ class GridRun:
         d, main = self.payload["results"].get("protocol_d_repeats", {}), self.payload["results"]["protocol_a_10fold"]
         if d.get("configuration") != RELEASED:
             d = {}
-        self.payload["headline"] = {
-            "auc_10fold": d.get("auc_mean", main["auc"]), "aupr_10fold": d.get("aupr_mean", main["aupr"]),
-            "auc_10fold_std": d.get("auc_std", 0.0), "aupr_10fold_std": d.get("aupr_std", 0.0),
-            "repeats": len(d.get("auc", [main["auc"]])), "auc_10fold_seed42": main["auc"],
-            "aupr_10fold_seed42": main["aupr"], "configuration": RELEASED,
-            "source": "protocol (d) mean" if d else "protocol (a) seed 42 only"}
+        self.payload["headline"] = {**headline_of(d, main), "configuration": RELEASED,
+                                    "source": "protocol (d) mean" if d else "protocol (a) seed 42 only"}
 
     def summary(self) -> None:
         """The issue-13 summary keys (and the released model's network_auc_10fold) once their cells exist."""
