@@ -84,8 +84,9 @@ def result_rows(payload: dict) -> list[tuple[str, dict]]:
 def grid_table(grid: dict) -> list[str]:
     """The shortcut grid (issue 13) as Markdown lines: one row per cell, the released one marked."""
     factors = list(grid.get("factors", {}))
-    lines = [f"Shortcut grid, protocol {grid['protocol']} (command `{grid['command']}`): with (+) / without (−) "
-             "each input family; the released configuration in bold.", "",
+    later = "".join(f"; then `{c}`" for c in grid.get("later_commands", []))
+    lines = [f"Shortcut grid, protocol {grid['protocol']} (command `{grid['command']}`{later}): with (+) / "
+             "without (−) each input family; the released configuration in bold.", "",
              "| " + " | ".join(f.replace("_", " ") for f in factors) + " | mean AUC | mean AUPR | s |",
              "|" + "---|" * (len(factors) + 3)]
     for key, cell in grid["cells"].items():
