@@ -297,9 +297,9 @@ def test_released_network_model_leaves_out_the_entry_length(network):
     """The length of the miRBase entry a network name maps to is the naming (hairpin ~80 nt, mature ~22 nt): the
     released configuration's conservation block has the other-species and paralog counts only, the released
     model's metadata lists no length, and the grid cells with conservation were run with exactly these."""
-    from mirloc_core.features import conservation
     from dataclasses import replace
 
+    from mirloc_core.features import conservation
     from mirloc_core.reports.network_grid import LEGACY_KINDS, grid_cells, is_stale, previous_release_label
 
     cfg = nt.PipelineConfig()
