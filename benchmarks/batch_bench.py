@@ -154,7 +154,8 @@ def doc_section(result: dict) -> str:
         f"## Batch scoring (`mirloc predict`, `benchmarks/batch_bench.py`)",
         "",
         "Commands: " + ", ".join(f"`{c}`" for c in result.get("commands", [result["command"]]))
-        + f" · {result.get('date', '')} · {result.get('cores', '?')} cores (load average before and after each "
+        + f" · {result.get('date', '')} · {result.get('cores', '?')} cores"
+        + (f", {result['cpu']}" if result.get("cpu") else "") + " (load average before and after each "
         "run in the JSON). Input: "
         f"{result['n']:,} miRBase 22 matures and hairpins of every species, repeated with unique ids.",
         "",
@@ -254,7 +255,7 @@ def main(argv=None) -> int:
     import datetime as dt
     import os
 
-    from mirloc_core.io.artifacts import command_line, merge_summary, update_doc_section
+    from mirloc_core.io.artifacts import command_line, cpu_description, merge_summary, update_doc_section
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=200_000)
@@ -277,7 +278,7 @@ def main(argv=None) -> int:
         result = {"n": args.n, "runs": {}}
     commands = result.get("commands", [])
     result.update({"command": command_line(), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                   "cores": os.cpu_count(), "commands": [*commands, command_line()]})
+                   "cores": os.cpu_count(), "cpu": cpu_description(), "commands": [*commands, command_line()]})
     run_parts(args.only, args.n, result)
     result["runs"] = {name: result["runs"][name] for name in RUNS if name in result["runs"]}
     args.out.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from mirloc_core.features import alignment
 
@@ -13,6 +14,18 @@ def test_hand_checked_pairs():
     # one central mismatch over 10 nt: 9 * 2 - 3 = 15, normalised by sqrt(20 * 20).
     assert np.isclose(alignment.sw_similarity(["ACGUACGUAC"], ["ACGUUCGUAC"])[0, 0], 15 / 20)
     assert np.isclose(alignment.sw_scores(["ACGUACGUAC"], ["ACGUUCGUAC"])[0, 0], 15)
+
+
+def test_long_pairs_refused_before_int16_could_overflow():
+    """Scores are int16: a pair both longer than MAX_PAIR_LENGTH is refused; one long side is fine (a local score
+    is at most MATCH x the shorter length), and the largest allowed pair scores exactly."""
+    n = alignment.MAX_PAIR_LENGTH
+    long = "ACGU" * (n // 4 + 1)
+    with pytest.raises(ValueError, match="int16"):
+        alignment.sw_scores([long], [long])
+    assert alignment.sw_scores([long], ["ACGUACGUAC"])[0, 0] == 20
+    edge = long[:n]
+    assert alignment.sw_scores([edge], [edge])[0, 0] == alignment.MATCH * n
 
 
 def test_matrix_symmetric_unit_diagonal(name_map):
@@ -43,6 +56,5 @@ def test_scores_equal_parasail(name_map):
     targets = alignment.TargetSet(seqs[::-1])
     assert np.array_equal(alignment.sw_scores(seqs[:9], targets), np.array(expected, dtype=np.float64)[:9, ::-1])
     assert alignment.sw_scores([], targets).shape == (0, len(seqs))
-    small = alignment.TargetSet(seqs[30:46])  # a set this small (the domain check's candidates) uses 16 lanes
-    assert (small.lanes, targets.lanes) == (alignment.SMALL_LANES, alignment.LANES)
+    small = alignment.TargetSet(seqs[30:46])  # fewer targets than lanes (the domain check's 16 candidates)
     assert np.array_equal(alignment.sw_scores(seqs, small), np.array(expected, dtype=np.float64)[:, 30:46])

@@ -46,6 +46,29 @@ def test_folds_follow_gtmaloc_protocol():
     assert set(folds[0]) == set(perm[:91])
 
 
+def test_group_kfold_is_scikit_learns_assignment_with_a_stable_order_of_ties():
+    """Equal-sized groups are ordered by relabelled id, not by NumPy's default sort (CPU-dependent for ties):
+    the folds equal a plain-Python largest-first assignment, and scikit-learn's own where no sizes tie."""
+    from sklearn.model_selection import GroupKFold
+
+    rng = np.random.default_rng(3)
+    groups = rng.integers(0, 300, size=2000)  # many groups of equal size
+    splits = cv.group_kfold_splits(groups, 10, 5)
+    labels = np.random.default_rng(5).permutation(groups.max() + 1)[groups]
+    sizes = {g: int((labels == g).sum()) for g in np.unique(labels)}
+    load, fold_of = [0] * 10, {}
+    for g in sorted(sizes, key=lambda g: (-sizes[g], -g)):
+        k = load.index(min(load))
+        fold_of[g], load[k] = k, load[k] + sizes[g]
+    for k, (train, test) in enumerate(splits):
+        assert np.array_equal(test, np.flatnonzero([fold_of[g] == k for g in labels]))
+        assert np.array_equal(train, np.setdiff1d(np.arange(len(groups)), test))
+    distinct = np.repeat(np.arange(30), np.arange(1, 31))  # group g has g + 1 rows: no ties
+    labels = np.random.default_rng(1).permutation(30)[distinct]
+    expected = [test for _, test in GroupKFold(5).split(distinct, groups=labels)]
+    assert all(np.array_equal(t, e) for (_, t), e in zip(cv.group_kfold_splits(distinct, 5, 1), expected))
+
+
 def test_homology_folds_keep_groups_together(network):
     from mirloc_core.features.networks import sequence_similarity
 

@@ -6,11 +6,13 @@ a gap of length L costs ``GAP_OPEN + (L − 1) · GAP_EXTEND`` (Gotoh).
 
 The kernel (:func:`_sw_kernel`, numba) aligns one query against a block of targets at a time, one target per
 SIMD lane (the inter-sequence layout of Rognes' SWIPE): targets are sorted by length, packed into blocks of
-:data:`LANES` (:data:`SMALL_LANES` for small sets), padded with a base that scores −1000 (an alignment never enters
-the padding, so the scores are exact) and turned once into a score profile per query base (:class:`TargetSet`).
-Scores are small integers held exactly in float32. The scores equal parasail's striped kernels (test), which this
-module used before and which spent most of their time in the Python call per pair: a mature query against the
-~2,000 known sequences took 6.5 ms, now about 1.4 ms.
+:data:`LANES`, padded with a base that scores −1000 (an alignment never enters the padding, so the scores are
+exact) and turned once into a score profile per query base (:class:`TargetSet`). Scores are small integers held
+exactly in int16: a local score is at most ``MATCH`` × the shorter length, so :func:`sw_scores` refuses a pair
+that could overflow (both longer than :data:`MAX_PAIR_LENGTH`). The scores equal parasail's striped kernels
+(test), which this module first used and which spent most of their time in the Python call per pair. Against the
+predictor's 2,056 known sequences, on one AVX2 core: a mature query 1.09 ms, a hairpin 4.9 ms (float32 lanes, the
+previous kernel: 3.5 ms and 17.0 ms; parasail: ~6.5 ms per mature).
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import numpy as np
 
 MATCH, MISMATCH, GAP_OPEN, GAP_EXTEND = 2, -3, 5, 2
 LANES = 32
-"""Targets aligned together, one per SIMD lane: two AVX-512 vectors of float32, so each step of the inner loop
-carries two independent dependency chains (10 % faster per query than 16 lanes, slower again from 64)."""
-SMALL_LANES = 16
-"""Lanes of a set of at most this many targets (the domain check's 16 candidates): no half-empty blocks."""
+"""Targets aligned together, one per SIMD lane of int16 (on AVX2, two 256-bit vectors: 16 lanes are ten times
+slower, as LLVM leaves that loop scalar, and 64 lanes a third slower)."""
+MAX_PAIR_LENGTH = 16_000
+"""Above this length for both sequences of a pair, its score could exceed int16 (``MATCH`` × 16,000 < 32,767)."""
 _OTHER, _PAD = 4, 5
 _CODES = np.full(256, _OTHER, np.uint8)
 for _i, _base in enumerate("ACGU"):
@@ -36,16 +38,15 @@ def _encode(sequence: str) -> np.ndarray:
 
 def _score_table() -> np.ndarray:
     """Substitution scores (query code 0–4) × (target code 0–5: A C G U, other, padding)."""
-    table = np.zeros((5, 6), np.float32)
+    table = np.zeros((5, 6), np.int16)
     table[:4, :4] = MISMATCH
     np.fill_diagonal(table[:4, :4], MATCH)
-    table[:, _PAD] = -1000.0
+    table[:, _PAD] = -1000
     return table
 
 
 class TargetSet:
-    """Targets encoded once for the kernel: length-sorted blocks of :attr:`lanes` targets (:data:`LANES`, or
-    :data:`SMALL_LANES` for a set that small) and their score profiles.
+    """Targets encoded once for the kernel: length-sorted blocks of :data:`LANES` targets and their score profiles.
 
     Build it once for a fixed reference (the predictor does) and pass it to :func:`sw_scores` in place of the
     list of sequences.
@@ -53,8 +54,7 @@ class TargetSet:
 
     def __init__(self, targets: list[str]):
         self.sequences = list(targets)
-        self.lanes = SMALL_LANES if len(self.sequences) <= SMALL_LANES else LANES
-        lanes = self.lanes
+        lanes = LANES
         lengths = np.array([len(t) for t in self.sequences], dtype=np.int64)
         order = np.argsort(lengths, kind="stable")
         n_blocks = (len(order) + lanes - 1) // lanes
@@ -75,46 +75,48 @@ class TargetSet:
             profiles.append(profile.ravel())
             self.block_lengths[b] = length
             self.offsets[b + 1] = self.offsets[b] + profile.size
-        self.profiles = np.concatenate(profiles) if profiles else np.zeros(0, np.float32)
+        self.profiles = np.concatenate(profiles) if profiles else np.zeros(0, np.int16)
+        self.longest = int(lengths.max()) if len(lengths) else 0
 
     def __len__(self) -> int:
         return len(self.sequences)
 
 
-@numba.njit(nogil=True, fastmath=True, inline="always")
-def _sw_kernel(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge, lanes):
-    """Raw SW scores (n_queries, n_targets) of the concatenated encoded queries against a :class:`TargetSet` of
-    ``lanes`` lanes; inlined into :func:`_sw_kernel_wide` and :func:`_sw_kernel_small`, where ``lanes`` is a
-    constant, so the lane loop compiles to whole SIMD vectors."""
+@numba.njit(cache=True, nogil=True)
+def _sw_kernel(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge):
+    """Raw SW scores (n_queries, n_targets) of the concatenated encoded queries against a :class:`TargetSet`, in
+    int16 (:data:`LANES`, a compile-time constant, so the lane loop compiles to whole SIMD vectors)."""
+    lanes = LANES
     n_queries = len(query_offsets) - 1
     out = np.zeros((n_queries, n_targets), np.float64)
     longest = 0
     for b in range(len(block_lengths)):
         longest = max(longest, block_lengths[b])
-    h_col = np.zeros((longest + 1, lanes), np.float32)   # H of the previous query row, per target position
-    f_col = np.zeros((longest + 1, lanes), np.float32)   # vertical gap state, per target position
-    e_row = np.zeros(lanes, np.float32)                  # horizontal gap state along the current row
-    h_left = np.zeros(lanes, np.float32)
-    diag = np.zeros(lanes, np.float32)
-    best = np.zeros(lanes, np.float32)
+    low, zero = np.int16(-10000), np.int16(0)
+    h_col = np.zeros((longest + 1, lanes), np.int16)   # H of the previous query row, per target position
+    f_col = np.zeros((longest + 1, lanes), np.int16)   # vertical gap state, per target position
+    e_row = np.zeros(lanes, np.int16)                  # horizontal gap state along the current row
+    h_left = np.zeros(lanes, np.int16)
+    diag = np.zeros(lanes, np.int16)
+    best = np.zeros(lanes, np.int16)
     for q in range(n_queries):
         for b in range(len(block_lengths)):
             length = block_lengths[b]
-            h_col[:length + 1, :] = 0.0
-            f_col[:length + 1, :] = -1.0e4
-            best[:] = 0.0
+            h_col[:length + 1, :] = zero
+            f_col[:length + 1, :] = low
+            best[:] = zero
             for i in range(query_offsets[q], query_offsets[q + 1]):
                 row_base = offsets[b] + query_codes[i] * length * lanes
-                e_row[:] = -1.0e4
-                h_left[:] = 0.0
-                diag[:] = 0.0
+                e_row[:] = low
+                h_left[:] = zero
+                diag[:] = zero
                 for j in range(1, length + 1):
                     at = row_base + (j - 1) * lanes
                     for lane in range(lanes):
                         up = h_col[j, lane]
-                        f = max(f_col[j, lane] - ge, up - go)
-                        e = max(e_row[lane] - ge, h_left[lane] - go)
-                        h = max(max(diag[lane] + profiles[at + lane], 0.0), max(e, f))
+                        f = max(np.int16(f_col[j, lane] - ge), np.int16(up - go))
+                        e = max(np.int16(e_row[lane] - ge), np.int16(h_left[lane] - go))
+                        h = max(max(np.int16(diag[lane] + profiles[at + lane]), zero), max(e, f))
                         diag[lane] = up
                         h_col[j, lane] = h
                         f_col[j, lane] = f
@@ -126,21 +128,6 @@ def _sw_kernel(query_codes, query_offsets, profiles, offsets, block_lengths, col
                 if column >= 0:
                     out[q, column] = best[lane]
     return out
-
-
-@numba.njit(cache=True, nogil=True, fastmath=True)
-def _sw_kernel_wide(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge):
-    return _sw_kernel(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge,
-                      LANES)
-
-
-@numba.njit(cache=True, nogil=True, fastmath=True)
-def _sw_kernel_small(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge):
-    return _sw_kernel(query_codes, query_offsets, profiles, offsets, block_lengths, columns, n_targets, go, ge,
-                      SMALL_LANES)
-
-
-_KERNELS = {LANES: _sw_kernel_wide, SMALL_LANES: _sw_kernel_small}
 
 
 def self_scores(sequences: list[str]) -> np.ndarray:
@@ -157,11 +144,13 @@ def sw_scores(queries: list[str], targets) -> np.ndarray:
     if not queries or not len(targets):
         return np.zeros((len(queries), len(targets)), dtype=np.float64)
     codes = [_encode(q) for q in queries]
+    if min(max(len(c) for c in codes), targets.longest) > MAX_PAIR_LENGTH:
+        raise ValueError(f"Smith-Waterman scores are held in int16: a query and a target both longer than "
+                         f"{MAX_PAIR_LENGTH:,} nt could overflow them")
     offsets = np.zeros(len(codes) + 1, np.int64)
     offsets[1:] = np.cumsum([len(c) for c in codes])
-    kernel = _KERNELS[targets.lanes]
-    return kernel(np.concatenate(codes), offsets, targets.profiles, targets.offsets, targets.block_lengths,
-                  targets.columns, len(targets), np.float32(GAP_OPEN), np.float32(GAP_EXTEND))
+    return _sw_kernel(np.concatenate(codes), offsets, targets.profiles, targets.offsets, targets.block_lengths,
+                      targets.columns, len(targets), np.int16(GAP_OPEN), np.int16(GAP_EXTEND))
 
 
 def sw_similarity(queries: list[str], targets: list[str]) -> np.ndarray:

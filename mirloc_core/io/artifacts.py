@@ -34,6 +34,22 @@ def command_line() -> str:
     return " ".join(shlex.quote(a) for a in argv)
 
 
+def cpu_description() -> str:
+    """The CPU model and its widest x86 vector extension (``avx512f``, ``avx2``, ...), for benchmark JSON: timings
+    from different CPUs are not comparable (the same code ran 1.6x slower on an AVX2 machine than on an AVX-512 one)."""
+    import platform
+
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+                 platform.machine())
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
+    simd = next((f for f in ("avx512f", "avx2", "avx", "sse4_2") if f in flags), "")
+    return f"{model} ({simd})" if simd else model
+
+
 def save_tensors(path: Path, tensors: dict, metadata: dict | None = None) -> None:
     """Save a dict of numpy arrays or torch tensors as safetensors (metadata stored as JSON strings).
 

@@ -66,10 +66,13 @@ TRANSDUCTIVE_NOTE = (
 
 
 def machine(device=None) -> dict:
-    """Cores, torch threads, platform, Python and the torch device of this run."""
+    """Cores, CPU, torch threads, platform, Python and the torch device of this run."""
     import torch
 
-    return {"cores": os.cpu_count(), "torch_threads": torch.get_num_threads(), "platform": platform.platform(),
+    from mirloc_core.io.artifacts import cpu_description
+
+    return {"cores": os.cpu_count(), "cpu": cpu_description(), "torch_threads": torch.get_num_threads(),
+            "platform": platform.platform(),
             "python": platform.python_version(), "device": str(config.get_device(device))}
 
 

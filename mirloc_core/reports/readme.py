@@ -160,8 +160,11 @@ def speed_lines(summary: dict, results_dir: Path) -> list[str]:
                  f"{dask['per_second']:.0f}/s on a local Dask cluster of two workers")
         stages = result.get("stages_one_thread")
         line += (f"; matures alone {stages['mature']['per_second_whole']:.0f}/s and hairpins "
-                 f"{stages['hairpin']['per_second_whole']:.0f}/s per core (where the time goes: docs/benchmarks.md)."
-                 if stages else ".")
+                 f"{stages['hairpin']['per_second_whole']:.0f}/s per core (where the time goes: docs/benchmarks.md)"
+                 if stages else "")
+        line += (f"; these on {result['cpu']}: timings from another CPU are not comparable (the sequence-model "
+                 "figures before them may come from another run's machine, see docs/benchmarks.md)."
+                 if result.get("cpu") else ".")
     return [line]
 
 

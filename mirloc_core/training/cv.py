@@ -17,7 +17,8 @@ Fold schemes
 :func:`splits_from_folds`
     ``(train, test)`` pairs from a list of test folds (train = the other folds, in fold order);
 :func:`kfold_splits`, :func:`stratified_splits`, :func:`group_kfold_splits`
-    scikit-learn's shuffled K-fold, stratified K-fold and group K-fold (groups relabelled by a seeded permutation);
+    scikit-learn's shuffled K-fold and stratified K-fold, and group K-fold (scikit-learn's assignment, with a
+    stable order of equal-sized groups; groups relabelled by a seeded permutation);
 :func:`merged_groups`
     the union of several groupings (e.g. gene ∪ identical sequence ∪ homology) as one grouping.
 """
@@ -76,13 +77,27 @@ def stratified_splits(strata: np.ndarray, n_folds: int, seed: int) -> list[tuple
 
 
 def group_kfold_splits(groups: np.ndarray, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """scikit-learn's ``GroupKFold`` after relabelling the groups with a seeded permutation (so that repeats
-    differ)."""
-    from sklearn.model_selection import GroupKFold
+    """Group K-fold after relabelling the groups with a seeded permutation (so that repeats differ): scikit-learn's
+    ``GroupKFold`` assignment (largest group first, each to the lightest fold), with ties between groups of equal
+    size broken by their relabelled id, largest first.
 
+    Not ``GroupKFold`` itself: it orders the group sizes with NumPy's default sort, whose order of equal values
+    differs between CPUs (NumPy sorts with AVX-512 where it can), so its folds, and every figure scored on them,
+    were not the same on every machine. Here the sort is stable.
+    """
     groups = np.asarray(groups)
     perm = np.random.default_rng(seed).permutation(groups.max() + 1)
-    return list(GroupKFold(n_folds).split(np.zeros(len(groups)), groups=perm[groups]))
+    _, index = np.unique(perm[groups], return_inverse=True)
+    sizes = np.bincount(index)
+    order = np.argsort(sizes, kind="stable")[::-1]
+    load = np.zeros(n_folds)
+    fold_of_group = np.zeros(len(sizes), dtype=np.int64)
+    for g in order:
+        k = int(np.argmin(load))
+        fold_of_group[g] = k
+        load[k] += sizes[g]
+    fold = fold_of_group[index]
+    return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(n_folds)]
 
 
 def merged_groups(*groupings) -> np.ndarray:

@@ -24,9 +24,11 @@ from mirloc_core.models.lm import LM_FILE, LMConfig, RNALanguageModel, mask_for_
 
 
 def machine_info() -> dict:
-    """The machine a training or benchmark run used (cores, torch threads, platform, versions)."""
-    return {"cores": os.cpu_count(), "torch_threads": torch.get_num_threads(), "platform": platform.platform(),
-            "python": platform.python_version(), "torch": torch.__version__}
+    """The machine a training or benchmark run used (cores, CPU, torch threads, platform, versions)."""
+    from mirloc_core.io.artifacts import cpu_description
+
+    return {"cores": os.cpu_count(), "cpu": cpu_description(), "torch_threads": torch.get_num_threads(),
+            "platform": platform.platform(), "python": platform.python_version(), "torch": torch.__version__}
 
 
 def lm_corpus(seed: int = 0, val_fraction: float = 0.01) -> tuple[list[str], list[str]]:

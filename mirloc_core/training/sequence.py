@@ -10,7 +10,8 @@
 * the isotonic calibrator of the seven-compartment output (:func:`fit_calibrator`, :func:`apply_calibrator`,
   released as :data:`CALIBRATION_FILE` with the base rates);
 * ``python -m mirloc_core train sequence [--keep-binary]`` (:func:`cli_train`): train the released models →
-  ``weights/sequence/`` (the model card and the calibrator come from ``benchmarks/results/sequence_cv.json``).
+  ``weights/sequence/`` (the model card and the calibrator come from ``benchmarks/results/sequence_cv.json``;
+  ``--calibration-only`` rewrites just those from it, the trained weights kept).
 
 Cross-validation of these models is in :mod:`mirloc_core.reports.sequence_cv`; LM pretraining in
 :mod:`mirloc_core.training.lm`.
@@ -491,7 +492,33 @@ def _parse_train_args(argv: list[str]) -> argparse.Namespace:
                         help="weight of the conservation head in the seven-compartment output (0: off)")
     parser.add_argument("--keep-binary", action="store_true",
                         help="keep the released binary.safetensors as it is (do not retrain the binary model)")
+    parser.add_argument("--calibration-only", action="store_true",
+                        help="train nothing: rewrite the calibrator, model card and manifest from the current "
+                             "benchmarks/results/sequence_cv.json (after a re-run of its sevencomp section)")
     return parser.parse_args(argv)
+
+
+def _recalibrate(out: Path, cv_result: dict) -> int:
+    """``--calibration-only``: the calibrator of the current ``sequence_cv.json`` with the released weights kept;
+    the model card and the manifest are rewritten with its figures, the manifest's settings and its command kept
+    (this command appended)."""
+    from mirloc_core.io.artifacts import command_line, verify_manifest, write_manifest
+    from mirloc_core.io.data import data_fingerprint
+    from mirloc_core.reports.sequence_markdown import sequence_model_card
+
+    old = verify_manifest(out)
+    config = old["config"]
+    rows = seven_training_rows()
+    _save_calibration(out, {"seqs7": rows.seqs, "y7": rows.y, "rows7": rows}, cv_result)
+    metrics = cv_result.get("summary", {})
+    n_binary = len(binary_dataset()[0])
+    (out / "model_card.md").write_text(sequence_model_card(metrics, config["knn_blend"], config["conservation_weight"],
+                                                           n_binary, len(rows.seqs), len(config["seeds"]),
+                                                           config["epochs"]))
+    write_manifest(out, old["name"], metrics=metrics, config=config, command=f"{old['command']} && {command_line()}",
+                   data=data_fingerprint(("network1041", "mirbase22", "rnaloc_lm_mirna")))
+    print(f"wrote {out / CALIBRATION_FILE}, the model card and the manifest (weights kept)")
+    return 0
 
 
 def cli_train(argv: list[str]) -> int:
@@ -509,6 +536,8 @@ def cli_train(argv: list[str]) -> int:
         torch.set_num_threads(int(settings.threads))
     root = settings.weights_dir
     out = args.out or root / "sequence"
+    if args.calibration_only:
+        return _recalibrate(out, read_json(settings.results_dir / "sequence_cv.json", {}) or {})
     verify_manifest(root / "lm")
     lm = load_lm(root / "lm")
     seeds = tuple(range(args.seeds))
