@@ -337,3 +337,28 @@ def test_stored_seven_compartment_result_and_release(shared_data, stored):
     assert released["base_rates"] == pytest.approx(dict(zip(released["compartments"], rows.y.mean(0))), abs=1e-4)
     grid = np.tile(np.linspace(0, 1, 11)[:, None], (1, 7))
     assert np.all(np.diff(st.apply_calibrator(released["calibrator"], grid), axis=0) >= 0)  # monotone
+
+
+def test_calibration_only_rewrites_the_calibrator_from_the_benchmark_and_keeps_the_weights(shared_data, tmp_path):
+    """``train sequence --calibration-only`` on a copy of the release: the calibrator is the stored benchmark's (the
+    released one, as both come from the same sequence_cv.json), the weights are byte-identical, the manifest
+    verifies and records both commands."""
+    import json
+    import shutil
+
+    from mirloc_core import config
+    from mirloc_core.io.artifacts import ArtifactError, verify_manifest
+
+    released = config.Settings.from_env().weights_dir / "sequence"
+    out = tmp_path / "sequence"
+    shutil.copytree(released, out)
+    (out / st.CALIBRATION_FILE).unlink()
+    assert st.cli_train(["--calibration-only", "--out", str(out)]) == 0
+    manifest = verify_manifest(out)
+    assert manifest["command"].count("train sequence") == 2 and "--calibration-only" in manifest["command"]
+    for name in ("binary.safetensors", "sevencomp.safetensors", "conservation.safetensors"):
+        assert (out / name).read_bytes() == (released / name).read_bytes()
+    assert json.loads((out / st.CALIBRATION_FILE).read_text()) == json.loads((released / st.CALIBRATION_FILE).read_text())
+    (out / "sevencomp_reference.json").write_text("{}")  # a kept file that is not the released one: refused
+    with pytest.raises(ArtifactError, match="does not match"):
+        st.cli_train(["--calibration-only", "--out", str(out)])

@@ -36,7 +36,7 @@ def command_line() -> str:
 
 def cpu_description() -> str:
     """The CPU model and its widest x86 vector extension (``avx512f``, ``avx2``, ...), for benchmark JSON: timings
-    from different CPUs are not comparable (the same code ran 1.6x slower on an AVX2 machine than on an AVX-512 one)."""
+    from different CPUs are not comparable."""
     import platform
 
     try:

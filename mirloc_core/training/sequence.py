@@ -502,11 +502,16 @@ def _recalibrate(out: Path, cv_result: dict) -> int:
     """``--calibration-only``: the calibrator of the current ``sequence_cv.json`` with the released weights kept;
     the model card and the manifest are rewritten with its figures, the manifest's settings and its command kept
     (this command appended)."""
-    from mirloc_core.io.artifacts import command_line, verify_manifest, write_manifest
-    from mirloc_core.io.data import data_fingerprint
+    from mirloc_core.io.artifacts import ArtifactError, command_line, read_json, write_manifest
+    from mirloc_core.io.data import data_fingerprint, file_sha256
     from mirloc_core.reports.sequence_markdown import sequence_model_card
 
-    old = verify_manifest(out)
+    old = read_json(out / "manifest.json")
+    if old is None:
+        raise ArtifactError(f"--calibration-only: no {out / 'manifest.json'} (train the models first)")
+    for name, digest in old["files"].items():  # the weights it keeps must be the released ones
+        if name not in (CALIBRATION_FILE, "model_card.md") and file_sha256(out / name) != digest:
+            raise ArtifactError(f"--calibration-only: {out / name} does not match its manifest")
     config = old["config"]
     rows = seven_training_rows()
     _save_calibration(out, {"seqs7": rows.seqs, "y7": rows.y, "rows7": rows}, cv_result)
