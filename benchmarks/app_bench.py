@@ -135,8 +135,9 @@ def doc_section(result: dict) -> str:
     lines = [
         "## App (real browser: Debian chromium via Playwright, `streamlit run app.py`)",
         "",
-        f"Command: `{result['command']}` · {result['date']} · {result['machine']['cores']} cores, "
-        f"load average {load[0]} at the start.",
+        f"Command: `{result['command']}` · {result['date']} · {result['machine']['cores']} cores"
+        + (f", {result['machine']['cpu']}" if result["machine"].get("cpu") else "")
+        + f", load average {load[0]} at the start.",
         "",
         "| measure | median (s) | mean ± std (s) | runs | goal (s) |",
         "|---|---|---|---|---|",
@@ -189,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
                            "std": round(statistics.stdev(warm["seconds"]), 3) if len(warm["seconds"]) > 1 else 0.0,
                            "definition": "Predict click -> 10 result cards with drawn 7-bar charts (warm server)"},
         "browser": "Debian chromium (headless) via Playwright",
-        "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "load_average_before": load_before, "load_average_after": _load_average()},
+        "machine": {"cores": os.cpu_count(), "cpu": artifacts.cpu_description(), "platform": platform.platform(),
+                    "python": platform.python_version(), "load_average_before": load_before,
+                    "load_average_after": _load_average()},
         "note": args.note or _contention_note(load_before, _load_average()),
     }
     out = config.results_dir() / "app_bench.json"

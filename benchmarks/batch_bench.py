@@ -1,13 +1,19 @@
 """Batch scoring throughput and memory: ``python benchmarks/batch_bench.py --n 200000``.
 
 Builds a FASTA of ``n`` sequences (miRBase 22 matures and hairpins of every species, repeated with unique ids;
-the entries `mirloc predict` refuses left out: IUPAC codes, over 1,000 nt),
-then scores it with ``mirloc predict`` as a separate process in three set-ups — one process on one thread, one
-process on two threads, and a local Dask cluster of two single-thread workers — recording sequences per second
-and the peak resident memory of the whole process tree (psutil, sampled every 0.2 s). The memory is also measured
-on a quarter of the input, to show it does not grow with the input. Writes ``benchmarks/results/batch.json`` and
-the summary keys ``batch_seq_per_second_1proc``, ``batch_seq_per_second_dask2`` and ``batch_peak_rss_mb_200k``
-(the last only when ``n`` is 200,000), and projects the time for RNAcentral-scale inputs from the measured rate.
+the entries `mirloc predict` refuses left out: IUPAC codes, over 1,000 nt), then scores it with ``mirloc predict``
+as a separate process in three set-ups — one process on one thread, one process on two threads, and a local Dask
+cluster of two single-thread workers — recording sequences per second and the peak resident memory of the whole
+process tree (psutil, sampled every 0.2 s). The machine's own ceiling for two workers is measured too: two
+independent one-thread processes started together, each on half the input (no scheduler, no client between them),
+so the Dask run's efficiency can be read against what the two cores give at all. The memory is also measured on a
+quarter of the input, to show it does not grow with the input. A run measured again keeps its earlier result in
+``earlier_runs``, so the spread between runs stays on record.
+
+Writes ``benchmarks/results/batch.json`` and the summary keys ``batch_seq_per_second_1proc``,
+``batch_seq_per_second_dask2``, ``batch_peak_rss_mb_200k`` (only when ``n`` is 200,000), ``batch_dask2_speedup``
+and ``batch_two_processes_speedup`` (the ceiling), and projects the time for RNAcentral-scale inputs from the
+measured rate.
 """
 
 from __future__ import annotations
@@ -54,25 +60,43 @@ def write_input(path: Path, n: int) -> None:
 
 def measure(args: list[str], out: Path) -> dict:
     """Run ``mirloc predict`` with ``args``; wall time and the peak RSS of the process and its children."""
+    return measure_together([args], [out])
+
+
+def measure_together(runs: list[list[str]], outs: list[Path]) -> dict:
+    """Start one ``mirloc predict`` per ``runs`` entry at once (output ``outs[i]``); wall time until the last
+    ends, rows written by all, and the peak of the summed RSS of all their process trees."""
     import psutil
 
-    command = [sys.executable, "-m", "mirloc_core", "predict", *args, "--out", str(out)]
     start = time.perf_counter()
-    process = psutil.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    processes = [psutil.Popen([sys.executable, "-m", "mirloc_core", "predict", *args, "--out", str(out)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for args, out in zip(runs, outs)]
     peak = 0
-    while process.poll() is None:
+    while any(p.poll() is None for p in processes):
         try:
-            tree = [process, *process.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            tree = [q for p in processes for q in (p, *p.children(recursive=True))]
+            peak = max(peak, sum(q.memory_info().rss for q in tree if q.is_running()))
         except psutil.Error:
             pass
         time.sleep(0.2)
     seconds = time.perf_counter() - start
-    if process.returncode != 0:
-        raise RuntimeError(process.stderr.read().decode()[-2000:])
-    rows = sum(1 for _ in open(out)) - 1
+    for process in processes:
+        if process.returncode != 0:
+            raise RuntimeError(process.stderr.read().decode()[-2000:])
+    rows = sum(sum(1 for _ in open(out)) - 1 for out in outs)
     return {"seconds": round(seconds, 1), "sequences": rows, "per_second": round(rows / seconds, 1),
             "peak_rss_mb": round(peak / 2**20, 1)}
+
+
+def split_input(path: Path, parts: int) -> list[Path]:
+    """Cut a FASTA of two-line records into ``parts`` consecutive files of (nearly) equal record counts."""
+    lines = path.read_text().splitlines(keepends=True)
+    records = len(lines) // 2
+    bounds = [round(records * i / parts) for i in range(parts + 1)]
+    outs = [path.with_name(f"{path.stem}.part{i}{path.suffix}") for i in range(parts)]
+    for out, lo, hi in zip(outs, bounds, bounds[1:]):
+        out.write_text("".join(lines[2 * lo:2 * hi]))
+    return outs
 
 
 def stage_seconds(n: int = 2000) -> dict:
@@ -153,7 +177,7 @@ def doc_section(result: dict) -> str:
     lines = [
         f"## Batch scoring (`mirloc predict`, `benchmarks/batch_bench.py`)",
         "",
-        "Commands: " + ", ".join(f"`{c}`" for c in result.get("commands", [result["command"]]))
+        "Commands: " + ", ".join(f"`{c}`" for c in dict.fromkeys(result.get("commands", [result["command"]])))
         + f" · {result.get('date', '')} · {result.get('cores', '?')} cores"
         + (f", {result['cpu']}" if result.get("cpu") else "") + " (load average before and after each "
         "run in the JSON). Input: "
@@ -166,6 +190,20 @@ def doc_section(result: dict) -> str:
         f"{quarter['per_second']} | {quarter['peak_rss_mb']} |",
         "",
     ]
+    ceiling = runs.get(TWO_PROCESSES)
+    if ceiling and "one process, 1 thread" in runs and "Dask local cluster, 2 workers" in runs:
+        one, dask = runs["one process, 1 thread"]["per_second"], runs["Dask local cluster, 2 workers"]["per_second"]
+        lines += [f"What two workers can give on this machine: two independent one-thread processes, started together "
+                  f"on half the input each, reach {ceiling['per_second']} sequences/s, "
+                  f"{ceiling['per_second'] / one:.2f}x one process, with no scheduler or client between them: "
+                  f"the most these two cores give; the Dask cluster's {dask} sequences/s ({dask / one:.2f}x) is "
+                  f"{dask / ceiling['per_second']:.0%} of that ceiling.", ""]
+    earlier = result.get("earlier_runs", {})
+    if earlier:
+        lines += ["Earlier runs of the same set-ups, kept for their spread (cloud machines of one CPU model vary "
+                  "from run to run): " + "; ".join(
+                      f"{name} {r['per_second']} sequences/s ({r.get('cpu') or 'CPU not recorded'}, "
+                      f"JSON of {r.get('date') or '?'})" for name, runs_ in earlier.items() for r in runs_) + ".", ""]
     stages = {kind: v for kind, v in result.get("stages_one_thread", {}).items() if kind in ("mature", "hairpin")}
     if stages:
         names = list(stages["mature"]["ms_per_sequence"])
@@ -192,7 +230,9 @@ def doc_section(result: dict) -> str:
 
 RUNS = {"one process, 1 thread": ["--threads", "1"], "one process, 2 threads": ["--threads", "2"],
         "Dask local cluster, 2 workers": ["--engine", "dask", "--workers", "2"]}
-PARTS = (*RUNS, "quarter", "stages", "dask settings")
+TWO_PROCESSES = "two independent processes, 1 thread each, half the input each"
+"""The machine's ceiling for two workers (see the module docstring)."""
+PARTS = (*RUNS, TWO_PROCESSES, "quarter", "stages", "dask settings")
 
 
 def projection(mature_rate: float, runs: dict) -> dict:
@@ -212,9 +252,22 @@ def projection(mature_rate: float, runs: dict) -> dict:
                 "scheduler and the client that reads and writes)"}
 
 
-def run_parts(parts: list[str], n: int, result: dict) -> None:
-    """Measure ``parts`` (names of :data:`PARTS`) into ``result``, each with the load average around it."""
+def keep_earlier(result: dict, part: str, previous: dict) -> None:
+    """Move the stored run ``part`` to ``result["earlier_runs"]`` before it is measured again, so that the spread
+    between runs of one set-up stays on record (with the date and CPU of the JSON it came from when it has none)."""
+    if part in result["runs"]:
+        entry = {"date": previous.get("date"), "cpu": previous.get("cpu"), **result["runs"].pop(part)}
+        result.setdefault("earlier_runs", {}).setdefault(part, []).append(entry)
+
+
+def run_parts(parts: list[str], n: int, result: dict, previous: dict | None = None) -> None:
+    """Measure ``parts`` (names of :data:`PARTS`) into ``result``, each with the load average around it, the
+    date and the CPU; a run measured again keeps its earlier result (:func:`keep_earlier`; ``previous``: the
+    stored JSON's top-level date and CPU)."""
+    import datetime as dt
     import os
+
+    from mirloc_core.io.artifacts import cpu_description
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -222,9 +275,15 @@ def run_parts(parts: list[str], n: int, result: dict) -> None:
         write_input(tmp / "quarter.fa", n // 4)
         for part in parts:
             load = round(os.getloadavg()[0], 2)
+            if part in RUNS or part == TWO_PROCESSES:
+                keep_earlier(result, part, previous or {})
             if part in RUNS:
                 result["runs"][part] = measure([str(tmp / "all.fa"), *RUNS[part]], tmp / "out.csv")
                 entry = result["runs"][part]
+            elif part == TWO_PROCESSES:
+                halves = split_input(tmp / "all.fa", 2)
+                entry = result["runs"][part] = measure_together(
+                    [[str(half), "--threads", "1"] for half in halves], [tmp / f"out{i}.csv" for i in range(2)])
             elif part == "dask settings":
                 entry = result["dask_worker_settings"] = dask_settings_effect()
             elif part == "quarter":
@@ -234,6 +293,9 @@ def run_parts(parts: list[str], n: int, result: dict) -> None:
                 entry = result["stages_one_thread"] = stage_seconds()
                 result["projection"] = projection(entry["mature"]["per_second_whole"], result["runs"])
             entry["load_average_before_after"] = [load, round(os.getloadavg()[0], 2)]
+            if part in RUNS or part == TWO_PROCESSES:
+                entry.update(date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                             cpu=cpu_description())
             print(part, entry, flush=True)
 
 
@@ -248,6 +310,9 @@ def summary_keys(result: dict) -> dict:
         keys["batch_seq_per_second_dask2"] = dask["per_second"]
         if one:
             keys["batch_dask2_speedup"] = round(dask["per_second"] / one["per_second"], 2)
+    ceiling = result["runs"].get(TWO_PROCESSES)
+    if ceiling and one:
+        keys["batch_two_processes_speedup"] = round(ceiling["per_second"] / one["per_second"], 2)
     return keys
 
 
@@ -277,10 +342,11 @@ def main(argv=None) -> int:
     if result.get("n") != args.n or set(args.only) == set(PARTS):
         result = {"n": args.n, "runs": {}}
     commands = result.get("commands", [])
+    previous = {"date": result.get("date"), "cpu": result.get("cpu")}
     result.update({"command": command_line(), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                    "cores": os.cpu_count(), "cpu": cpu_description(), "commands": [*commands, command_line()]})
-    run_parts(args.only, args.n, result)
-    result["runs"] = {name: result["runs"][name] for name in RUNS if name in result["runs"]}
+    run_parts(args.only, args.n, result, previous)
+    result["runs"] = {name: result["runs"][name] for name in (*RUNS, TWO_PROCESSES) if name in result["runs"]}
     args.out.mkdir(parents=True, exist_ok=True)
     stored.write_text(json.dumps(result, indent=2) + "\n")
     needed = {"one process, 1 thread", "Dask local cluster, 2 workers"}

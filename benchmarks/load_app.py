@@ -136,7 +136,8 @@ def doc_section(report: dict) -> str:
     lines = [
         "## App capacity under load (20 real browsers, `benchmarks/load_app.py`)",
         "",
-        f"Command: `{report['command']}` · {report['date']} · {report['machine']['cores']} cores · "
+        f"Command: `{report['command']}` · {report['date']} · {report['machine']['cores']} cores"
+        + (f", {report['machine']['cpu']}" if report["machine"].get("cpu") else "") + " · "
         f"{report['sessions']} concurrent sessions × {report['rounds_per_session']} rounds × "
         f"{report['sequences_per_request']} sequences per request.",
         "",
@@ -224,7 +225,8 @@ def main(argv=None) -> int:
         report = {
             "command": "python benchmarks/load_app.py " + " ".join(sys.argv[1:] if argv is None else argv),
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
+            "machine": {"cores": os.cpu_count(), "cpu": artifacts.cpu_description(),
+                        "python": platform.python_version(),
                         "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
             "sessions": args.sessions,
             "rounds_per_session": args.rounds,

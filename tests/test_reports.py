@@ -45,3 +45,23 @@ def test_benchmark_doc_sections_are_the_rendering_of_their_json(module, section,
     start, end = f"<!-- {section}:start -->\n", f"\n<!-- {section}:end -->"
     assert docs.split(start, 1)[1].split(end, 1)[0] == render(report).rstrip(), \
         f"docs/benchmarks.md section '{section}' is stale: run benchmarks/{module}.py --render"
+
+
+def test_the_batch_benchmark_splits_its_input_and_keeps_earlier_runs(tmp_path):
+    from benchmarks.batch_bench import keep_earlier, split_input
+
+    fasta = tmp_path / "all.fa"
+    records = [f">r{i}\nACGU{'A' * i}\n" for i in range(7)]
+    fasta.write_text("".join(records))
+    halves = split_input(fasta, 2)
+    texts = [h.read_text() for h in halves]
+    assert "".join(texts) == fasta.read_text()  # every record once, in order
+    assert [t.count(">") for t in texts] == [4, 3]
+
+    result = {"runs": {"one": {"per_second": 100.0}, "two": {"per_second": 150.0, "date": "d2", "cpu": "c2"}}}
+    keep_earlier(result, "one", {"date": "d1", "cpu": "c1"})
+    keep_earlier(result, "two", {"date": "d1", "cpu": "c1"})
+    keep_earlier(result, "absent", {"date": "d1", "cpu": "c1"})
+    assert result["runs"] == {}
+    assert result["earlier_runs"] == {"one": [{"date": "d1", "cpu": "c1", "per_second": 100.0}],
+                                      "two": [{"date": "d2", "cpu": "c2", "per_second": 150.0}]}

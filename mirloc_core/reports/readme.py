@@ -158,6 +158,9 @@ def speed_lines(summary: dict, results_dir: Path) -> list[str]:
         line += (f" Whole predictions of a large file (known-miRNA look-up and domain check included), streamed "
                  f"({result['n']:,} miRBase matures and hairpins): {one['per_second']:.0f} sequences/s on one core, "
                  f"{dask['per_second']:.0f}/s on a local Dask cluster of two workers")
+        ceiling = result["runs"].get("two independent processes, 1 thread each, half the input each")
+        line += (f" (two independent processes, the most two cores of this machine give: "
+                 f"{ceiling['per_second']:.0f}/s)" if ceiling else "")
         stages = result.get("stages_one_thread")
         line += (f"; matures alone {stages['mature']['per_second_whole']:.0f}/s and hairpins "
                  f"{stages['hairpin']['per_second_whole']:.0f}/s per core (where the time goes: docs/benchmarks.md)"
