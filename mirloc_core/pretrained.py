@@ -146,9 +146,9 @@ class NetworkAtlas:
     model trained on all 901 labelled miRNAs for the 140 unlabelled ones.
 
     ``calibrated_probabilities`` (None in atlases released before issue 13): the same through per-compartment
-    isotonic calibration; cross-fitted for the labelled rows (each fold's rows through a calibrator fitted on the
-    other folds' out-of-fold rows), through the released calibrator (``calibration.json``, fitted on all
-    out-of-fold rows) for the unlabelled ones. ``base_rates``: the training prevalence of each compartment
+    Platt scaling (isotonic before 2026-12-06); cross-fitted for the labelled rows (each fold's rows through a
+    calibrator fitted on the other folds' out-of-fold rows), through the released calibrator (``calibration.json``,
+    fitted on all out-of-fold rows) for the unlabelled ones. ``base_rates``: the training prevalence of each compartment
     (``metadata["base_rates"]``, else computed from the labelled rows).
     """
 
@@ -188,6 +188,12 @@ def load_atlas(weights_dir: Path | None = None) -> NetworkAtlas:
     if (directory / "network").is_dir() or not (directory / "atlas.json").is_file():
         directory = directory / "network"
     verify_manifest(directory, required=(ATLAS_FILE, "atlas.json"))
+    return read_atlas(directory)
+
+
+def read_atlas(directory: Path) -> NetworkAtlas:
+    """The atlas files of ``directory`` read as they are, without the manifest check of :func:`load_atlas` (for
+    a caller that has checked them itself, such as ``train network --calibration-only``)."""
     arrays, meta = load_tensors(directory / ATLAS_FILE)
     try:
         side = json.loads((directory / "atlas.json").read_text())

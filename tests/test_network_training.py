@@ -259,9 +259,9 @@ def test_released_atlas_oof_is_protocol_a(atlas):
 
 
 def test_released_calibration_is_cross_fitted(atlas):
-    """The atlas's calibrated probabilities of labelled rows are the cross-fitted isotonic map of its out-of-fold
-    probabilities (each fold through a map fitted on the other folds), and the JSON's report is computed from
-    them; the released calibrator reproduces the unlabelled rows."""
+    """The atlas's calibrated probabilities of labelled rows are the cross-fitted Platt map of its out-of-fold
+    probabilities (each fold through a map fitted on the other folds), which keeps the ranking within each fold,
+    and the JSON's report is computed from them; the released calibrator reproduces the unlabelled rows."""
     from mirloc_core.training import calibration as cal
 
     idx = np.flatnonzero(atlas.out_of_fold)
@@ -278,6 +278,15 @@ def test_released_calibration_is_cross_fitted(atlas):
         assert np.isclose(report["compartments"][name]["ece_before"], cal.ece(prob[:, k], y[:, k]), atol=1e-5)
     assert np.allclose(atlas.base_rates, y.mean(0))
     assert report["mean"]["ece_after"] < report["mean"]["ece_before"]
+    for test in folds:  # a strictly increasing map per fold and compartment: the ranking shown is the model's
+        for k in range(7):
+            raw, shown = prob[test, k].astype(float), atlas.calibrated_probabilities[idx][test, k].astype(float)
+            if np.ptp(y[:, k]) > 0:
+                same_order = np.sign(np.subtract.outer(raw, raw)) == np.sign(np.subtract.outer(shown, shown))
+                assert np.all(same_order | (np.abs(np.subtract.outer(raw, raw)) < 1e-6)), (k, "ranking changed")
+    # why Platt and not isotonic: lower Brier score and ECE on the same cross-fitted rows
+    iso = report["comparison_isotonic_cross_fitted"]
+    assert report["mean"]["brier_after"] < iso["brier"] and report["mean"]["ece_after"] < iso["ece"]
 
 
 def test_calibration_metrics_and_cross_fitting():
@@ -290,6 +299,13 @@ def test_calibration_metrics_and_cross_fitting():
     assert np.isclose(cal.brier(p, y), np.mean((p - y) ** 2))
     bp = cal.fit_isotonic(p ** 3, y)  # a monotone distortion is undone
     assert cal.ece(cal.apply_isotonic(p ** 3, bp), y) < 0.03
+    logit = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    squeezed = 1 / (1 + np.exp(-(0.4 * logit - 1.0)))  # a logit-linear distortion, which Platt scaling undoes
+    assert cal.ece(squeezed, y) > 0.1
+    params = cal.fit_platt(squeezed, y)
+    assert np.isclose(params["a"], 2.5, rtol=0.15) and cal.ece(cal.apply_platt(squeezed, params), y) < 0.03
+    assert cal.apply_calibrator(np.c_[squeezed], [params]).shape == (4000, 1)
+    assert cal.fit_platt(p, np.ones(4000))["a"] == 0.0  # one label value: a constant map
     probs, labels = np.c_[p, p][:1000], np.c_[y, y][:1000]
     folds = cv.gtmaloc_folds(1000, 5, 42)
     out = cal.cross_fitted(probs, labels, folds)
@@ -414,7 +430,7 @@ def test_model_card_is_rendered_from_the_metrics(atlas):
     assert text == released
     stored = res["protocol_a_10fold"]
     assert f"mean AUC {stored['auc']:.4f}, AUPR {stored['aupr']:.4f}" in text and "No name-derived features" in text
-    assert "Graph transformer: AUC" in text and "Calibration (isotonic" in text
+    assert "Graph transformer: AUC" in text and "Calibration (Platt scaling" in text
 
 
 def test_docs_section_is_rendered_from_the_json():
@@ -454,3 +470,32 @@ def test_sequence_conservation_features(network):
     species = conservation.shared_species(feats)
     assert species[network.names.index("hsa-let-7a-1")] > 50  # let-7 is in most animal species of miRBase
     assert conservation.human_paralogs(feats)[network.names.index("hsa-let-7a-1")] >= 2
+
+
+def test_calibration_only_rewrites_the_calibration_and_keeps_the_model(tmp_path):
+    """``train network --calibration-only`` on a copy of the release: model and probabilities byte-identical or
+    equal, the calibration equal to the released one (both from the stored network_cv.json), the manifest verifies
+    and records the command; a kept file that is not the released one is refused."""
+    import shutil
+
+    from mirloc_core.io.artifacts import ArtifactError, verify_manifest
+    from mirloc_core.training import release as rel
+
+    released = config.REPO_ROOT / "weights" / "network"
+    out = tmp_path / "weights" / "network"
+    shutil.copytree(released, out)
+    (out / rel.CALIBRATION_FILE).write_text("{}")
+    assert rel.cli_train(["--calibration-only", "--out", str(out)]) == 0
+    manifest = verify_manifest(out)
+    before = json.loads((released / "manifest.json").read_text())["command"]
+    assert manifest["command"].startswith(before + " && ")  # this command appended to the release's
+    assert (out / rel.MODEL_FILE).read_bytes() == (released / rel.MODEL_FILE).read_bytes()
+    assert json.loads((out / rel.CALIBRATION_FILE).read_text()) == \
+        json.loads((released / rel.CALIBRATION_FILE).read_text())
+    copy, original = load_atlas(out.parent), load_atlas(config.REPO_ROOT / "weights")
+    assert np.array_equal(copy.probabilities, original.probabilities)
+    assert np.array_equal(copy.calibrated_probabilities, original.calibrated_probabilities)
+    assert (out / "model_card.md").read_text() == (released / "model_card.md").read_text()
+    (out / rel.MODEL_FILE).write_bytes(b"not the released model")
+    with pytest.raises(ArtifactError, match="does not match"):
+        rel.cli_train(["--calibration-only", "--out", str(out)])

@@ -146,7 +146,7 @@ def conservation_table(res: dict) -> list[str]:
 
 
 def calibration_table(cal: dict) -> list[str]:
-    """Per-compartment Brier score and ECE before and after the cross-fitted isotonic calibration."""
+    """Per-compartment Brier score and ECE before and after the cross-fitted calibration (Platt; isotonic compared)."""
     lines = [f"Calibration of the released model ({cal['method']}; ECE over {cal['bins']} equal-width bins; "
              f"{cal['rows']} labelled miRNAs):", "",
              "| compartment | base rate | Brier before | Brier after | ECE before | ECE after | pooled AUC before | "
@@ -158,11 +158,13 @@ def calibration_table(cal: dict) -> list[str]:
     m = cal["mean"]
     lines.append(f"| mean | | {m['brier_before']:.4f} | {m['brier_after']:.4f} | {m['ece_before']:.4f} | "
                  f"{m['ece_after']:.4f} | | |")
-    platt = cal.get("comparison_platt_cross_fitted")
-    if platt:
-        lines += ["", "For comparison, cross-fitted Platt scaling (keeps the ranking): mean Brier "
-                      f"{platt['brier']:.4f}, mean ECE {platt['ece']:.4f}. Isotonic maps are step functions, so they tie probabilities and "
-                      "lower the pooled AUC (columns above)."]
+    iso = cal.get("comparison_isotonic_cross_fitted")
+    if iso:
+        aucs = ", ".join(f"{name} {v:.4f}" for name, v in iso["auc_pooled"].items() if v is not None)
+        lines += ["", "For comparison, cross-fitted isotonic regression (released before 2026-12-06): mean Brier "
+                      f"{iso['brier']:.4f}, mean ECE {iso['ece']:.4f}, pooled AUC {aucs}. Isotonic maps are step "
+                      "functions, so they tie probabilities and lower the pooled AUC; Platt scaling is strictly "
+                      "increasing and keeps each compartment's ranking."]
     return lines
 
 

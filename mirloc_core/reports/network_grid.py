@@ -193,7 +193,7 @@ class GridRun:
             self.summary()
 
     def calibration(self) -> None:
-        """Cross-fitted isotonic calibration of the released configuration's protocol (a) out-of-fold
+        """Cross-fitted Platt calibration of the released configuration's protocol (a) out-of-fold
         probabilities (:func:`~mirloc_core.training.calibration.calibration_report`), and its summary key."""
         from mirloc_core.io.artifacts import merge_summary
         from mirloc_core.training.calibration import calibration_report

@@ -273,6 +273,7 @@ def calibration_blocks(results_dir: Path | None = None) -> list[tuple[str, dict]
     net = network["results"].get("calibration")
     if net and "compartments" in net:
         net = _network_calibration(net)
-        blocks.append((f"Network model: ECE {net['ece_before']:.3f} → {net['ece_after']:.3f} after isotonic "
+        method = "Platt" if network["results"]["calibration"]["method"].startswith("Platt") else "isotonic"
+        blocks.append((f"Network model: ECE {net['ece_before']:.3f} → {net['ece_after']:.3f} after {method} "
                        "calibration (cross-fitted)", net))
     return blocks

@@ -25,8 +25,14 @@ from mirloc_core.training.network import MEMBERS, NetworkModel, PipelineConfig, 
 
 MODEL_FILE = "model.safetensors"
 CALIBRATION_FILE = "calibration.json"
-"""Isotonic breakpoints per compartment (fitted on all out-of-fold rows), see :mod:`.calibration`."""
+"""Platt parameters per compartment (fitted on all out-of-fold rows), see :mod:`.calibration`."""
 RELEASE_FOLDS = 10
+ATLAS_NOTE = ("probabilities are out-of-fold (10-fold CV, seed 42) where out_of_fold is true; "
+              "calibrated_probabilities: Platt scaling per compartment, cross-fitted over the same folds for the "
+              "labelled rows, through calibration.json for the others; base_rates: training prevalence of the "
+              "labelled miRNAs; the mRNA modality uses the published node2vec embedding + co-localization feature "
+              "because the miRNA-mRNA matrix is not public")
+"""The atlas metadata's description of its arrays."""
 """Folds of the out-of-fold probabilities stored in the atlas (protocol (a))."""
 
 
@@ -159,12 +165,13 @@ def calibration_lines(report: dict | None) -> str:
         return ""
     per = ", ".join(f"{name} {v['ece_before']:.3f} → {v['ece_after']:.3f}"
                     for name, v in report["compartments"].items())
-    m, platt = report["mean"], report.get("comparison_platt_cross_fitted")
+    m, iso = report["mean"], report.get("comparison_isotonic_cross_fitted")
     return (f"- Calibration ({report['method']}): mean Brier {m['brier_before']:.4f} → {m['brier_after']:.4f}, mean "
             f"ECE ({report['bins']} bins) {m['ece_before']:.4f} → {m['ece_after']:.4f}; per compartment ECE: {per}"
-            + (f" (cross-fitted Platt scaling, for comparison: Brier {platt['brier']:.4f}, ECE {platt['ece']:.4f}; "
-               "isotonic steps tie probabilities and lower the pooled AUC)" if platt else "") + ". "
-            "The atlas stores `calibrated_probabilities`; `calibration.json` holds the isotonic breakpoints fitted "
+            + (f" (cross-fitted isotonic regression, released before 2026-12-06, for comparison: Brier "
+               f"{iso['brier']:.4f}, ECE {iso['ece']:.4f}; its steps tie probabilities and lower the pooled AUC, "
+               "while Platt scaling keeps each compartment's ranking)" if iso else "") + ". "
+            "The atlas stores `calibrated_probabilities`; `calibration.json` holds the Platt parameters fitted "
             "on all out-of-fold rows; the reliability data are in `network_cv.json` (`results.calibration`).\n")
 
 
@@ -253,11 +260,7 @@ def _atlas(net, model: NetworkModel, prob, attention, embedding, oof, oof_attent
         modality_attention=attention, modalities=model.modalities_, calibrated_probabilities=calibrated,
         metadata={"threshold_T": model.threshold_, "logistic_C": model.c_, "base_rates": base_rates or {},
                   "name_features": bool(model.cfg.use_name_features),
-                  "note": "probabilities are out-of-fold (10-fold CV, seed 42) where out_of_fold is true; "
-                          "calibrated_probabilities: isotonic per compartment, cross-fitted over the same folds "
-                          "for the labelled rows, through calibration.json for the others; base_rates: training "
-                          "prevalence of the labelled miRNAs; the mRNA modality uses the published node2vec "
-                          "embedding + co-localization feature because the miRNA-mRNA matrix is not public"})
+                  "note": ATLAS_NOTE})
 
 
 def _calibration(prob: np.ndarray, oof: np.ndarray, y: np.ndarray, idx: np.ndarray, folds: list) -> tuple:
@@ -269,8 +272,9 @@ def _calibration(prob: np.ndarray, oof: np.ndarray, y: np.ndarray, idx: np.ndarr
     calibrator = fit_calibrator(oof, y)
     calibrated = apply_calibrator(prob, calibrator)
     calibrated[idx] = cross_fitted(oof, y, folds)
-    payload = {"method": "isotonic regression per compartment on the protocol (a) out-of-fold probabilities of "
-                         f"the {len(idx)} labelled miRNAs; apply by linear interpolation of (x, y), clipped",
+    payload = {"method": "Platt scaling per compartment on the protocol (a) out-of-fold probabilities of the "
+                         f"{len(idx)} labelled miRNAs; apply as 1 / (1 + exp(-(a * logit(p) + b))), p clipped to "
+                         "[1e-6, 1 - 1e-6]",
                "compartments": dict(zip(config.COMPARTMENTS, calibrator))}
     return calibrated.astype(np.float32), payload
 
@@ -326,6 +330,52 @@ def release(cfg: PipelineConfig, out_dir: Path | None = None, metrics: dict | No
     return atlas
 
 
+def recalibrate(out_dir: Path, benchmark: dict) -> NetworkAtlas:
+    """``train network --calibration-only``: the released atlas's calibrated probabilities, ``calibration.json``,
+    the model card and the manifest rewritten from the atlas's own probabilities (out-of-fold for the labelled
+    rows) and the calibration report of ``benchmark`` (``network_cv.json``); the model and every probability
+    kept. The manifest's settings and metrics are kept, this command appended to its command.
+
+    Raises
+    ------
+    ArtifactError
+        Without a manifest, or when a file it keeps (the model, the atlas) does not match it.
+    """
+    from dataclasses import fields, replace
+
+    from mirloc_core.io.artifacts import ArtifactError, command_line, read_json, write_manifest
+    from mirloc_core.io.data import data_fingerprint, file_sha256
+    from mirloc_core.pretrained import read_atlas
+
+    old = read_json(out_dir / "manifest.json")
+    if old is None:
+        raise ArtifactError(f"--calibration-only: no {out_dir / 'manifest.json'} (release the model first)")
+    for name, digest in old["files"].items():  # what it keeps and reads must be the released files
+        if name not in (CALIBRATION_FILE, "model_card.md") and file_sha256(out_dir / name) != digest:
+            raise ArtifactError(f"--calibration-only: {out_dir / name} does not match its manifest")
+    known = {f.name for f in fields(PipelineConfig)}
+    cfg = PipelineConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in old["config"].items() if k in known})
+    atlas = read_atlas(out_dir)
+    idx = np.flatnonzero(atlas.out_of_fold)
+    y = atlas.labels[idx].astype(np.float64)
+    folds = gtmaloc_folds(len(idx), RELEASE_FOLDS, cfg.seed)
+    calibrated, calibrator = _calibration(atlas.probabilities.astype(np.float64), atlas.probabilities[idx], y, idx,
+                                          folds)
+    atlas = replace(atlas, calibrated_probabilities=calibrated, metadata={**atlas.metadata, "note": ATLAS_NOTE})
+    save_atlas(atlas, out_dir)
+    (out_dir / CALIBRATION_FILE).write_text(json.dumps(calibrator, indent=1) + "\n")
+    results = benchmark.get("results", {})
+    (out_dir / "model_card.md").write_text(model_card(
+        old["metrics"], atlas.metadata["threshold_T"], atlas.metadata["logistic_C"], cfg.weights, len(atlas.names),
+        len(idx), atlas.modalities, RELEASE_FOLDS, cfg.seed, cfg=cfg, grid=results.get("grid"),
+        calibration=results.get("calibration"), base_rates=atlas.metadata["base_rates"],
+        repeats=results.get("protocol_d_repeats"), reference=benchmark.get("reference"),
+        ablations=results.get("protocol_e_ablations")))
+    write_manifest(out_dir, "network", metrics=old["metrics"], config=old["config"],
+                   data=data_fingerprint(("network1041", "mirbase22")), command=f"{old['command']} && {command_line()}")
+    return atlas
+
+
 def cli_train(argv: list[str]) -> int:
     """``python -m mirloc_core train network``: train on all 901 labelled miRNAs and release weights/network/."""
     import torch
@@ -338,11 +388,20 @@ def cli_train(argv: list[str]) -> int:
     parser.add_argument("--oof", default=None, metavar="NPZ",
                         help="reuse the protocol (a) out-of-fold run of the benchmark (network_oof.npz written by "
                              "`benchmark network --grid`; its network_cv.json beside it feeds the model card)")
+    parser.add_argument("--calibration-only", action="store_true",
+                        help="rewrite only the calibration (atlas, calibration.json, card, manifest) from the "
+                             "released atlas and network_cv.json; the model and its probabilities kept")
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, args.threads))
     settings = config.Settings.from_env(device=args.device, jobs=max(1, args.jobs))
     timings: dict = {}
     out = Path(args.out) if args.out else settings.weights_dir / "network"
+    if args.calibration_only:
+        from mirloc_core.io.artifacts import read_json
+
+        recalibrate(out, read_json(settings.results_dir / "network_cv.json", {}) or {})
+        print(f"[network] wrote the calibration, the model card and the manifest to {out} (model kept)")
+        return 0
     kwargs: dict = {}
     if args.oof:
         saved = np.load(args.oof, allow_pickle=False)
