@@ -27,13 +27,13 @@ MODEL_FILE = "model.safetensors"
 CALIBRATION_FILE = "calibration.json"
 """Platt parameters per compartment (fitted on all out-of-fold rows), see :mod:`.calibration`."""
 RELEASE_FOLDS = 10
+"""Folds of the out-of-fold probabilities stored in the atlas (protocol (a))."""
 ATLAS_NOTE = ("probabilities are out-of-fold (10-fold CV, seed 42) where out_of_fold is true; "
               "calibrated_probabilities: Platt scaling per compartment, cross-fitted over the same folds for the "
               "labelled rows, through calibration.json for the others; base_rates: training prevalence of the "
               "labelled miRNAs; the mRNA modality uses the published node2vec embedding + co-localization feature "
               "because the miRNA-mRNA matrix is not public")
 """The atlas metadata's description of its arrays."""
-"""Folds of the out-of-fold probabilities stored in the atlas (protocol (a))."""
 
 
 def save_atlas(atlas: NetworkAtlas, directory: Path) -> None:
