@@ -279,6 +279,17 @@ def _calibration(prob: np.ndarray, oof: np.ndarray, y: np.ndarray, idx: np.ndarr
     return calibrated.astype(np.float32), payload
 
 
+def _write_card(out_dir: Path, metrics: dict, threshold: float, c: float, cfg: PipelineConfig, n_mirnas: int,
+                n_labelled: int, modalities: tuple, base_rates: dict, benchmark: dict) -> None:
+    """``model_card.md`` of a release, quoting ``benchmark`` (the payload of ``network_cv.json``)."""
+    results = benchmark.get("results", {})
+    (out_dir / "model_card.md").write_text(model_card(
+        metrics, threshold, c, cfg.weights, n_mirnas, n_labelled, modalities, RELEASE_FOLDS, cfg.seed, cfg=cfg,
+        grid=results.get("grid"), calibration=results.get("calibration"), base_rates=base_rates,
+        repeats=results.get("protocol_d_repeats"), reference=benchmark.get("reference"),
+        ablations=results.get("protocol_e_ablations")))
+
+
 def release(cfg: PipelineConfig, out_dir: Path | None = None, metrics: dict | None = None,
             oof: np.ndarray | None = None, oof_attention: np.ndarray | None = None, timings: dict | None = None,
             command: str | None = None, jobs: int = 1, device=None, cache_dir: Path | None = None,
@@ -319,12 +330,8 @@ def release(cfg: PipelineConfig, out_dir: Path | None = None, metrics: dict | No
     save_atlas(atlas, out_dir)
     (out_dir / CALIBRATION_FILE).write_text(json.dumps(calibrator, indent=1) + "\n")
     save_tensors(out_dir / MODEL_FILE, _model_tensors(model), _model_metadata(model, cfg))
-    results = (benchmark or {}).get("results", {})
-    (out_dir / "model_card.md").write_text(model_card(
-        metrics or {}, model.threshold_, model.c_, cfg.weights, len(net.names), len(idx), model.modalities_,
-        RELEASE_FOLDS, cfg.seed, cfg=cfg, grid=results.get("grid"), calibration=results.get("calibration"),
-        base_rates=base_rates, repeats=results.get("protocol_d_repeats"), reference=(benchmark or {}).get("reference"),
-        ablations=results.get("protocol_e_ablations")))
+    _write_card(out_dir, metrics or {}, model.threshold_, model.c_, cfg, len(net.names), len(idx), model.modalities_,
+                base_rates, benchmark or {})
     write_manifest(out_dir, "network", metrics=metrics or {}, config={**asdict(cfg), "timings": timings},
                    data=data_fingerprint(("network1041", "mirbase22")), command=command)
     return atlas
@@ -364,13 +371,8 @@ def recalibrate(out_dir: Path, benchmark: dict) -> NetworkAtlas:
     atlas = replace(atlas, calibrated_probabilities=calibrated, metadata={**atlas.metadata, "note": ATLAS_NOTE})
     save_atlas(atlas, out_dir)
     (out_dir / CALIBRATION_FILE).write_text(json.dumps(calibrator, indent=1) + "\n")
-    results = benchmark.get("results", {})
-    (out_dir / "model_card.md").write_text(model_card(
-        old["metrics"], atlas.metadata["threshold_T"], atlas.metadata["logistic_C"], cfg.weights, len(atlas.names),
-        len(idx), atlas.modalities, RELEASE_FOLDS, cfg.seed, cfg=cfg, grid=results.get("grid"),
-        calibration=results.get("calibration"), base_rates=atlas.metadata["base_rates"],
-        repeats=results.get("protocol_d_repeats"), reference=benchmark.get("reference"),
-        ablations=results.get("protocol_e_ablations")))
+    _write_card(out_dir, old["metrics"], atlas.metadata["threshold_T"], atlas.metadata["logistic_C"], cfg,
+                len(atlas.names), len(idx), atlas.modalities, atlas.metadata["base_rates"], benchmark)
     write_manifest(out_dir, "network", metrics=old["metrics"], config=old["config"],
                    data=data_fingerprint(("network1041", "mirbase22")), command=f"{old['command']} && {command_line()}")
     return atlas
