@@ -181,17 +181,22 @@ def predict_page() -> None:
         "nucleolus, nucleus, extracellular vesicle, microvesicle, mitochondrion) and calls them "
         "**extracellular or intracellular**. Known network miRNAs also get the multi-source network model's answer."
     )
-    st.text_area(f"FASTA — up to {APP_MAX_RECORDS} sequences, {MIN_LENGTH}–{MAX_LENGTH:,} nt each (RNA or DNA letters)",
-                 key="fasta_input", height=200,
-                 placeholder=">my-mirna\nUAGCUUAUCAGACUGAUGUUGA")
-    upload = st.file_uploader("…or upload a FASTA file (.fa, .fasta, .txt; at most 1 MB). An uploaded file is "
-                              "used instead of the text box.", type=["fa", "fasta", "txt"], key="fasta_upload")
-    c1, c2, c3 = st.columns([1, 1, 5])
-    c1.button("Load example", key="load_example", on_click=_load_example, width="stretch",
-              help="hsa-miR-21-5p, hsa-miR-122-5p, hsa-miR-29b-3p and the hsa-mir-21 precursor (miRBase 22)")
-    clicked = c2.button("Predict", key="predict", type="primary", width="stretch")
-    sequence_only = c3.toggle("Sequence model only", key="sequence_only",
-                              help="Skip the look-up of known network miRNAs (their network-model prediction).")
+    # one form: typing, uploading and the mode switch send nothing to the server until Predict is pressed, so a
+    # request costs one page run (pasting then clicking would otherwise run the page twice, the first time only
+    # to re-draw the previous results)
+    with st.form("submission", border=False):
+        st.text_area(f"FASTA — up to {APP_MAX_RECORDS} sequences, {MIN_LENGTH}–{MAX_LENGTH:,} nt each (RNA or DNA "
+                     "letters)", key="fasta_input", height=200, placeholder=">my-mirna\nUAGCUUAUCAGACUGAUGUUGA")
+        upload = st.file_uploader("…or upload a FASTA file (.fa, .fasta, .txt; at most 1 MB). An uploaded file is "
+                                  "used instead of the text box.", type=["fa", "fasta", "txt"], key="fasta_upload")
+        c1, c2, c3 = st.columns([1, 1, 5], vertical_alignment="center")
+        # Predict first: Ctrl+Enter in the text box presses the form's first button
+        clicked = c1.form_submit_button("Predict", key="predict", type="primary", width="stretch")
+        c2.form_submit_button("Load example", key="load_example", on_click=_load_example, width="stretch",
+                              help="hsa-miR-21-5p, hsa-miR-122-5p, hsa-miR-29b-3p and the hsa-mir-21 precursor "
+                                   "(miRBase 22)")
+        sequence_only = c3.toggle("Sequence model only", key="sequence_only",
+                                  help="Skip the look-up of known network miRNAs (their network-model prediction).")
     # the inputs above are already interactive while the models load (once per server process)
     predictor, error = ui.get_predictor()
     if error:

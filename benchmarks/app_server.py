@@ -104,8 +104,6 @@ def wait_idle(page, timeout_ms: int = 90_000) -> None:
 
 
 def fill_and_predict(page, fasta: str) -> None:
-    """Type FASTA into the text area, commit it, and click Predict."""
-    area = page.locator(".st-key-fasta_input textarea")
-    area.fill(fasta)
-    area.press("Control+Enter")  # commit the text area value before clicking
+    """Type FASTA into the text area and click Predict (the form sends both in one page run)."""
+    page.locator(".st-key-fasta_input textarea").fill(fasta)
     page.locator(".st-key-predict button").click()

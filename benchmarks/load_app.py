@@ -83,9 +83,7 @@ async def run_session(browser, url: str, index: int, pairs, rounds: int, timeout
         for rnd in range(rounds):
             ids = [f"{phase}s{index}r{rnd}q{j}" for j in range(len(pairs))]
             fasta = to_fasta([(rid, seq) for rid, (_, seq) in zip(ids, pairs)])
-            area = page.locator(".st-key-fasta_input textarea")
-            await area.fill(fasta)
-            await area.press("Control+Enter")
+            await page.locator(".st-key-fasta_input textarea").fill(fasta)  # sent with Predict (one form)
             start = time.perf_counter()
             await page.locator(".st-key-predict button").click()
             try:

@@ -101,6 +101,22 @@ def test_example_predicts_one_chart_per_sequence():
                for m in at.markdown) == 4
 
 
+def test_typing_alone_does_not_run_a_prediction(monkeypatch):
+    """The box, the upload and the mode switch form one submission: only Predict sends them (one page run)."""
+    from mirloc_core.predict import Predictor
+
+    calls = []
+    original = Predictor.predict
+    monkeypatch.setattr(Predictor, "predict", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    at = _predict(_app().run(), f">first\n{MIR29B}\n")
+    assert calls == [1] and len(_bars(at)) == 1
+    at.text_area(key="fasta_input").set_value(">second\nUGGAGUGUGACAAUGGUGUUUG\n").run()  # typed, not submitted
+    assert calls == [1] and at.session_state["fasta_input"] == f">first\n{MIR29B}\n"
+    assert [m.value for m in at.markdown if m.value.startswith("#### ")] == ["#### first"]
+    at = _predict(at, ">second\nUGGAGUGUGACAAUGGUGUUUG\n")  # AppTest drops unsent form values on a run
+    assert calls == [1, 1] and [m.value for m in at.markdown if m.value.startswith("#### ")] == ["#### second"]
+
+
 def test_csv_download_has_the_cli_columns():
     from mirloc_core.predict import Predictor
     from mirloc_core.results import CSV_COLUMNS, write_csv
@@ -346,7 +362,7 @@ def test_identical_submissions_are_not_recomputed(monkeypatch):
     assert not at.exception and calls == [1] and _charts(at)
     at = _predict(at, fasta)  # the same submission again: served from the cache
     assert not at.exception and calls == [1] and _charts(at)
-    at.toggle(key="sequence_only").set_value(True).run()
+    at.toggle(key="sequence_only").set_value(True)  # the form sends the switch with Predict
     at = at.button(key="predict").click().run()  # another mode is another computation
     assert calls == [1, 1]
 

@@ -44,9 +44,11 @@ def test_app_in_a_real_browser(server, tmp_path):
             hosts = set()  # every host the page asks for anything: only the app's own
             page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
             page.goto(server)
-            page.get_by_role("button", name="Load example").click()
             area = page.locator(".st-key-fasta_input textarea")
-            page.wait_for_function("() => document.querySelector('.st-key-fasta_input textarea').value.includes('hsa-miR-122-5p')")
+            area.wait_for()
+            page.get_by_role("button", name="Load example").click()
+            page.wait_for_function("() => (document.querySelector('.st-key-fasta_input textarea') || {value: ''})"
+                                   ".value.includes('hsa-miR-122-5p')")
             assert area.input_value().count(">") == 4
             page.get_by_role("button", name="Predict", exact=True).click()
             ids = ["hsa-miR-21-5p", "hsa-miR-122-5p", "hsa-miR-29b-3p", "hsa-mir-21"]
