@@ -16,7 +16,7 @@ def _artifacts():
     from mirloc_core.pretrained import load_motif_artifacts
 
     try:
-        return load_motif_artifacts(), None
+        return ui.long_lived(load_motif_artifacts()), None
     except ArtifactError as exc:
         return None, str(exc)
 

@@ -367,6 +367,19 @@ def test_identical_submissions_are_not_recomputed(monkeypatch):
     assert calls == [1, 1]
 
 
+def test_loaded_models_are_kept_out_of_the_collectors_full_passes():
+    """Streamlit collects garbage after every page run: the loaded models must not be walked each time."""
+    import gc
+
+    import app_support as ui
+
+    at = _app().run()
+    assert not at.exception
+    predictor, error = ui.get_predictor()  # the server-wide cached instance the page run loaded
+    assert error is None and gc.get_freeze_count() > 100_000
+    assert not any(o is predictor or o is predictor.atlas for o in gc.get_objects())
+
+
 def test_about_page_leads_with_the_honest_figures():
     from mirloc_core.reports import readme
 
