@@ -128,6 +128,19 @@ async def run_phase(port: int, groups, rounds: int, timeout_s: float, phase: str
             await browser.close()
 
 
+def earlier_runs(previous: dict) -> list[dict]:
+    """The stored report's capacity figures (and the runs it kept), to be kept in the next report: the server's
+    cost per request changes with the app's code and the machine, so each run stays on record with both."""
+    if not previous.get("server_capacity"):
+        return []
+    cap = previous["server_capacity"]
+    entry = {"date": previous.get("date"), "cpu": previous.get("machine", {}).get("cpu"),
+             "note": previous.get("change_note"),
+             "server_cpu_seconds_per_request": cap["server_cpu_seconds_per_request"],
+             "requests_per_minute_2_cores": cap["requests_per_minute_2_cores"]}
+    return [*previous.get("earlier_runs", []), entry]
+
+
 def doc_section(report: dict) -> str:
     """The ``capacity`` section of ``docs/benchmarks.md``, generated from ``load_app.json``."""
     cap, phases = report["server_capacity"], report["phases"]
@@ -151,6 +164,13 @@ def doc_section(report: dict) -> str:
         f"Memory stable between the phases: {'yes' if report['memory_stable'] else 'no'} "
         f"({report['rss_growth_phase_b_mb']:+} MB). Latency: {report['note']}.",
     ]
+    if report.get("change_note"):
+        lines += ["", f"What changed in the app before this run: {report['change_note']}"]
+    if report.get("earlier_runs"):
+        lines += ["", "Earlier runs: " + "; ".join(
+            f"{run['date']} ({run['cpu'] or 'CPU not recorded'}): {run['server_cpu_seconds_per_request']} CPU-s per "
+            f"request, {run['requests_per_minute_2_cores']} requests/min"
+            + (f" ({run['note']})" if run.get("note") else "") for run in report["earlier_runs"]) + "."]
     return "\n".join(lines)
 
 
@@ -164,6 +184,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per page action")
     parser.add_argument("--out", default=str(config.results_dir() / "load_app.json"))
+    parser.add_argument("--note", default=None, help="what changed in the app since the stored run (kept in the "
+                        "JSON and the docs; the stored run moves to earlier_runs)")
     parser.add_argument("--render", action="store_true", help="only re-render the docs from the stored JSON")
     args = parser.parse_args(argv)
     if args.render:
@@ -235,6 +257,8 @@ def main(argv=None) -> int:
             "server_capacity": capacity,
             "rss_growth_phase_b_mb": round(growth, 1),
             "memory_stable": bool(growth <= 0.05 * phases["A"]["rss_after_mb"]),
+            "change_note": args.note,
+            "earlier_runs": earlier_runs(json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}),
             "note": "phase B repeats phase A on the same server: memory must not keep growing with requests; "
                     "latency is click → all ten 7-bar charts drawn, with all sessions submitting concurrently "
                     "on one 2-core machine where the server and 20 Chromium instances share the cores: it measures "

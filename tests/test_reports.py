@@ -65,3 +65,20 @@ def test_the_batch_benchmark_splits_its_input_and_keeps_earlier_runs(tmp_path):
     assert result["runs"] == {}
     assert result["earlier_runs"] == {"one": [{"date": "d1", "cpu": "c1", "per_second": 100.0}],
                                       "two": [{"date": "d2", "cpu": "c2", "per_second": 150.0}]}
+
+
+def test_the_load_test_keeps_earlier_runs_with_what_changed():
+    from benchmarks.load_app import doc_section, earlier_runs
+
+    assert earlier_runs({}) == []
+    first = {"date": "d1", "machine": {"cpu": "c1"}, "server_capacity": {"server_cpu_seconds_per_request": 0.7,
+                                                                          "requests_per_minute_2_cores": 171.4}}
+    second = {**first, "date": "d2", "change_note": "one form", "earlier_runs": earlier_runs(first),
+              "server_capacity": {"server_cpu_seconds_per_request": 0.3, "requests_per_minute_2_cores": 400.0}}
+    kept = earlier_runs(second)
+    assert [(r["date"], r["note"], r["requests_per_minute_2_cores"]) for r in kept] == [("d1", None, 171.4),
+                                                                                      ("d2", "one form", 400.0)]
+    stored = json.loads((REPO_ROOT / "benchmarks" / "results" / "load_app.json").read_text())
+    text = doc_section({**stored, "earlier_runs": kept, "change_note": "gc frozen"})
+    assert "What changed in the app before this run: gc frozen" in text
+    assert "d1 (c1): 0.7 CPU-s per request, 171.4 requests/min; d2 (c1): 0.3 CPU-s per request" in text
