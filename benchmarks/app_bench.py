@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.app_server import (BARS_READY_JS, fill_and_predict, free_port, launch_browser,  # noqa: E402
+from benchmarks.app_server import (BARS_READY_JS, free_port, launch_browser,  # noqa: E402
                                    start_server, stop_server, wait_healthy)
 from mirloc_core.io import artifacts
 from mirloc_core import config  # noqa: E402

@@ -101,9 +101,3 @@ def wait_idle(page, timeout_ms: int = 90_000) -> None:
                  && !document.querySelector('[data-testid="stSkeleton"]')
                  && !document.querySelector('[data-stale="true"]')""",
         timeout=timeout_ms, polling=100)
-
-
-def fill_and_predict(page, fasta: str) -> None:
-    """Type FASTA into the text area and click Predict (the form sends both in one page run)."""
-    page.locator(".st-key-fasta_input textarea").fill(fasta)
-    page.locator(".st-key-predict button").click()
