@@ -35,6 +35,16 @@ compartment a logistic regression fitted on the training folds' out-of-fold rows
 0.9101 / 0.9078 on seed 7 and 0.9088 / 0.9107 / 0.9086 on seed 8, below the ensemble even though its training rows'
 probabilities come from models that saw the test fold (an optimistic set-up): the compartments' co-occurrence adds
 nothing the members have not used (rejected).
+
+2026-12-06 (later), seeds 7 / 8. Offline first (the saved members, one member refitted on the released model's own
+inputs per fold): the propagation member's graph size k 5–80 and continuation 0.3–0.85 move the ensemble by at most
++0.001 (flat). The token forest (``extra_trees``, the strongest member, 0.908 alone) with the entropy split
+criterion instead of Gini: the member 0.9083 -> 0.9133 and 0.9063 -> 0.9130 (refitted Gini vs entropy, same seeds),
+the ensemble +0.0018 / +0.0003 at weight 2 and 0.9149 / 0.9149 at weight 4 (weights 3 / 4 / 6 rise together on
+both seeds); min_samples_leaf 1 or 3 and max_features 0.15 with entropy no better; the profile forest with entropy
+unchanged (0.8906 -> 0.8908, 0.8878 -> 0.8888), so it keeps Gini. Then the full pipeline with ``tree_criterion
+"entropy"`` and weights 1/1/4/2/1/2: 0.9153 / 0.9154 AUC, 0.8222 / 0.8231 AUPR (released before: 0.9113 / 0.9118,
+0.8171 / 0.8189). Adopted; the grid and the (d) repeats were re-run on seeds 42–46.
 """
 
 from __future__ import annotations

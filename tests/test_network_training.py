@@ -339,7 +339,8 @@ def test_released_network_model_leaves_out_the_entry_length(network):
     from dataclasses import replace
 
     from mirloc_core.features import conservation
-    from mirloc_core.reports.network_grid import LEGACY_KINDS, grid_cells, is_stale, previous_release_label
+    from mirloc_core.reports.network_grid import (LEGACY_KINDS, grid_cells, is_stale, member_settings,
+                                                  previous_release_label)
 
     cfg = nt.PipelineConfig()
     assert "length" not in cfg.conservation_kinds and "log_length" in conservation.OWN_FEATURES
@@ -357,12 +358,35 @@ def test_released_network_model_leaves_out_the_entry_length(network):
     for key, _, cell_cfg in grid_cells(cfg):
         assert not is_stale(grid["cells"][key], cell_cfg), key
     bare = replace(cfg, use_conservation_features=False)
-    assert is_stale({"conservation": True}, cfg) and not is_stale({"conservation": False}, bare)
-    assert is_stale({"conservation": True, "conservation_kinds": LEGACY_KINDS}, cfg)
+    members = member_settings(cfg)
+    assert is_stale({"conservation": True, "member_settings": members}, cfg)
+    assert not is_stale({"conservation": False, "member_settings": members}, bare)
+    assert is_stale({"conservation": True, "conservation_kinds": LEGACY_KINDS, "member_settings": members}, cfg)
     assert RESULTS["results"]["protocol_d_repeats"]["conservation_kinds"] == list(cfg.conservation_kinds)
-    previous = RESULTS["results"]["protocol_d_repeats_previous_release"]  # the release with the entry length
-    assert previous["label"] == previous_release_label(previous) and previous_release_label(previous).endswith("length")
-    assert previous_release_label({"conservation_kinds": ["species"]}).endswith(": species")
+    previous = RESULTS["results"]["protocol_d_repeats_previous_release"]
+    assert previous["label"] == previous_release_label(previous)
+    assert previous_release_label({"conservation_kinds": ["species"]}).startswith(
+        "previous name-free release, conservation features: species; member weights 1/1/2/2/1/2")
+
+
+def test_grid_results_record_the_member_settings_they_ran_with():
+    """A change of the ensemble (member weights, the token forest's split criterion) makes every stored cell and
+    repeat stale; the stored grid and repeats were all run with the released settings."""
+    from dataclasses import replace
+
+    from mirloc_core.reports.network_grid import LEGACY_MEMBERS, grid_cells, is_stale, member_settings
+
+    cfg = nt.PipelineConfig()
+    current = {"conservation_kinds": list(cfg.conservation_kinds), "member_settings": member_settings(cfg)}
+    assert not is_stale(current, cfg)
+    assert is_stale({"conservation_kinds": list(cfg.conservation_kinds)}, cfg)  # recorded nothing: the legacy ones
+    assert LEGACY_MEMBERS != member_settings(cfg)
+    assert is_stale(current, replace(cfg, tree_criterion="gini"))
+    assert is_stale(current, replace(cfg, weights=(1.0, 1.0, 2.0, 2.0, 1.0, 2.0)))
+    res = RESULTS["results"]
+    for key, _, cell_cfg in grid_cells(cfg):
+        assert res["grid"]["cells"][key]["member_settings"] == member_settings(cell_cfg), key
+    assert res["protocol_d_repeats"]["member_settings"] == member_settings(cfg)
 
 
 def test_paralog_breakdown_is_reported():

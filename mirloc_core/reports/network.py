@@ -61,7 +61,8 @@ TRANSDUCTIVE_NOTE = (
     "(a) seed-42 results and one other shuffle, and the conservation features (added 2026-12-01) by looking at "
     "protocol (a) and the first two (d) re-shuffles: a mild optimistic bias; the other (d) re-shuffles and (f) "
     "homology folds are the checks. The sixth member, label propagation (weight 2, added 2026-12-04), was chosen on "
-    "development shuffles only (seeds 7 and 8), then run once on the reported seeds.")
+    "development shuffles only (seeds 7 and 8), then run once on the reported seeds; so were the token forest's "
+    "entropy split criterion and its weight 4 (2026-12-06, in place of Gini and 2).")
 """What the benchmark JSON and docs say about transduction and about how the design was chosen."""
 
 
@@ -395,6 +396,7 @@ def refresh_stale(cfg: PipelineConfig, settings: config.Settings | None = None,
                      keep_headline=True)
     run.payload = json.loads(run.out_path.read_text())
     run.payload.setdefault("commands", [run.payload["command"]]).append(command_line())
+    run.payload["transductive_note"] = TRANSDUCTIVE_NOTE
     run.main = run.results["protocol_a_10fold"]
     run.sets_lab = labelled_sets(feature_sets(cfg.feature_config(), cache_dir=run.settings.cache_dir,
                                               device=run.settings.device), run.idx)

@@ -37,7 +37,10 @@ GRID_NOTE = (
     "propagated labels as extra tree inputs were tried there too and rejected (they lowered the ensemble). The "
     "cells without label profiles did not change and were not rerun. On 2026-12-05 the length of the miRBase entry a "
     "name maps to (the naming) left the conservation block: every cell records its conservation_kinds, and the "
-    "cells with conservation features, the fusion network alone and the repeats were re-run.")
+    "cells with conservation features, the fusion network alone and the repeats were re-run. On 2026-12-06 the token "
+    "forest (extra_trees) changed from the Gini to the entropy split criterion and its member weight from 2 to 4, "
+    "both chosen on the development shuffles (seeds 7 and 8); every cell records its member settings, and all "
+    "cells and the repeats were re-run.")
 """How the grid's label-profile factor and the propagation member were chosen (rendered under the grid table)."""
 
 OOF_FILE = "network_oof.npz"
@@ -70,26 +73,41 @@ LEGACY_KINDS = ["species", "paralogs", "length"]
 """The conservation features of results that do not record theirs (before 2026-12-05)."""
 
 
+LEGACY_MEMBERS = {"weights": [1.0, 1.0, 2.0, 2.0, 1.0, 2.0], "tree_criterion": "gini"}
+"""The member settings of results that do not record theirs (before 2026-12-06)."""
+
+
 def _kinds(cfg: PipelineConfig) -> list | None:
     return list(cfg.conservation_kinds) if cfg.use_conservation_features else None
 
 
+def member_settings(cfg: PipelineConfig) -> dict:
+    """The ensemble settings a grid cell or repeat records: member weights and the token forest's criterion."""
+    return {"weights": [float(w) for w in cfg.weights], "tree_criterion": cfg.tree_criterion}
+
+
 def is_stale(result: dict, cfg: PipelineConfig) -> bool:
-    """Whether a stored grid cell or repeat was run with other conservation features than ``cfg`` has."""
+    """Whether a stored grid cell or repeat was run with other conservation features or other member settings
+    than ``cfg`` has."""
     recorded = result.get("conservation_kinds", LEGACY_KINDS if result.get("conservation", True) else None)
-    return cfg.use_conservation_features and recorded != _kinds(cfg)
+    if cfg.use_conservation_features and recorded != _kinds(cfg):
+        return True
+    return result.get("member_settings", LEGACY_MEMBERS) != member_settings(cfg)
 
 
 def previous_release_label(repeats: dict) -> str:
-    """How the docs name stale protocol (d) repeats of an earlier name-free release: by their conservation kinds."""
+    """How the docs name stale protocol (d) repeats of an earlier name-free release: by their conservation kinds
+    and member settings."""
+    members = repeats.get("member_settings", LEGACY_MEMBERS)
     return ("previous name-free release, conservation features: "
-            + ", ".join(repeats.get("conservation_kinds", LEGACY_KINDS)))
+            + ", ".join(repeats.get("conservation_kinds", LEGACY_KINDS)) + "; member weights "
+            + "/".join(f"{w:g}" for w in members["weights"]) + ", token forest " + members["tree_criterion"])
 
 
 def _entry(res: dict, values: dict, seconds: float, cfg: PipelineConfig) -> dict:
     return {**values, "auc": res["auc"], "aupr": res["aupr"], "auc_std": res.get("auc_std"),
             "aupr_std": res.get("aupr_std"), "members": res.get("members", {}), "chosen": res.get("chosen"),
-            "conservation_kinds": _kinds(cfg), "seconds": round(seconds, 2)}
+            "conservation_kinds": _kinds(cfg), "member_settings": member_settings(cfg), "seconds": round(seconds, 2)}
 
 
 def _public(res: dict) -> dict:
@@ -187,7 +205,8 @@ class GridRun:
                 "seeds": [42 + i for i in range(len(auc))], "auc": [round(a, 4) for a in auc],
                 "aupr": [round(a, 4) for a in aupr], "auc_mean": float(np.mean(auc)), "auc_std": float(np.std(auc)),
                 "aupr_mean": float(np.mean(aupr)), "aupr_std": float(np.std(aupr)), "auc_full": auc,
-                "aupr_full": aupr, "configuration": RELEASED, "conservation_kinds": _kinds(self.cfg)}
+                "aupr_full": aupr, "configuration": RELEASED, "conservation_kinds": _kinds(self.cfg),
+                "member_settings": member_settings(self.cfg)}
             self.headline()
             self.save()
             self.summary()

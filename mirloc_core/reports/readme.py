@@ -63,8 +63,9 @@ def network_lines(network: dict) -> list[str]:
         f"conservation features (a study-age signal) {_f(no_shortcuts['auc'])} / {_f(no_shortcuts['aupr'])}, "
         f"{bare_word} GTMALoc in AUC. The graph transformer {gt_verdict} (without it {_f(no_gt['auc'])}). Seed 42; "
         "the design was tuned on some of the same folds"
-        + (", except the label-propagation member, chosen on other shuffles (seeds 7 and 8)." if grid.get("note")
-           else "."),
+        + (", except the label-propagation member" + (" and the token forest's split criterion and weight"
+                                                      if released.get("member_settings") else "")
+           + ", chosen on other shuffles (seeds 7 and 8)." if grid.get("note") else "."),
         *paralog_lines(res),
     ]
 

@@ -72,8 +72,8 @@ Seven-compartment multi-label localization for the {n_mirnas:,} miRNAs of the PM
 - {conservation}and, fitted on the training miRNAs only, {profiles}
 - Classifier: weighted average (weights {weights}) of six members: (i) the modality-attention fusion network
   ({n_tokens} tokens: {tokens}; its attention over the tokens is reported per miRNA), (ii) an L2
-  logistic regression (C = {C}, inner CV) that also sees the raw association rows, (iii) an extra-trees forest on
-  the tokens and label profiles, (iv) an extra-trees forest and (v) per-class gradient boosting on the compact
+  logistic regression (C = {C}, inner CV) that also sees the raw association rows, (iii) an extra-trees forest
+  ({tree_criterion} split criterion) on the tokens and label profiles, (iv) an extra-trees forest and (v) per-class gradient boosting on the compact
   profile (label profiles, conservation features, log degrees), and (vi) label propagation: the training labels
   spread by random walk with restart (continuation 0.5) over 20-nearest-neighbour graphs of functional (disease),
   drug, sequence and miRNA–mRNA-embedding similarity, averaged over the four graphs (no fitted parameters; a
@@ -201,7 +201,7 @@ def model_card(metrics: dict, threshold: float, c: float, weights: tuple, n_mirn
         C=c, weights=", ".join(f"{n} {w:g}" for n, w in zip(MEMBERS, weights)),
         n_mirnas=n_mirnas, n_labelled=n_labelled, n_unlabelled=n_mirnas - n_labelled,
         n_tokens=len(modalities), tokens=", ".join(modalities), folds=folds, seed=seed, gt_input=gt_input,
-        conservation=conservation, profiles=profiles,
+        conservation=conservation, profiles=profiles, tree_criterion=cfg.tree_criterion,
         grid=(repeats_line(repeats, reference) + grid_lines(grid, (repeats or {}).get("auc_std"))
               + conservation_line(ablations, metrics.get("auc_10fold", float("nan")))),
         calibration=calibration_lines(calibration),
@@ -268,7 +268,8 @@ def _calibration(prob: np.ndarray, oof: np.ndarray, y: np.ndarray, idx: np.ndarr
     ``idx``, through the calibrator fitted on all of ``oof`` for the others."""
     from mirloc_core.training.calibration import apply_calibrator, cross_fitted, fit_calibrator
 
-    oof = np.asarray(oof, np.float32).astype(np.float64)  # as stored in the atlas, so that it reproduces exactly
+    # both as stored in the atlas (float32), so that ``--calibration-only`` reproduces them exactly
+    prob, oof = (np.asarray(a, np.float32).astype(np.float64) for a in (prob, oof))
     calibrator = fit_calibrator(oof, y)
     calibrated = apply_calibrator(prob, calibrator)
     calibrated[idx] = cross_fitted(oof, y, folds)
