@@ -367,8 +367,7 @@ def recalibrate(out_dir: Path, benchmark: dict) -> NetworkAtlas:
     idx = np.flatnonzero(atlas.out_of_fold)
     y = atlas.labels[idx].astype(np.float64)
     folds = gtmaloc_folds(len(idx), RELEASE_FOLDS, cfg.seed)
-    calibrated, calibrator = _calibration(atlas.probabilities.astype(np.float64), atlas.probabilities[idx], y, idx,
-                                          folds)
+    calibrated, calibrator = _calibration(atlas.probabilities, atlas.probabilities[idx], y, idx, folds)
     atlas = replace(atlas, calibrated_probabilities=calibrated, metadata={**atlas.metadata, "note": ATLAS_NOTE})
     save_atlas(atlas, out_dir)
     (out_dir / CALIBRATION_FILE).write_text(json.dumps(calibrator, indent=1) + "\n")
