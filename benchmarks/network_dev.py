@@ -50,6 +50,15 @@ trees 0.9149 / 0.9153, with balanced class weights 0.9142 / 0.9161 (flat); its w
 0.9168 / 0.9157, and without the boosting member 0.9161 / 0.9154 AUC (AUPR +0.006 / +0.003): inside the
 seed-to-seed spread, so not adopted (each would need the grid re-run); the ensemble is converging on the token
 forest alone.
+
+2026-12-06 (fourth session), seeds 7 / 8, offline on the token forest's inputs cached per fold (the released
+entropy forest refitted there: member 0.9133 / 0.9130, ensemble 0.9149 / 0.9149): its inputs widened by the four
+graphs' propagated labels 0.9159 / 0.9151, by the compact profile (conservation counts, log degrees) 0.9156 /
+0.9148, by the raw disease and drug rows 0.9161 / 0.9156, by raw rows and propagated labels with min_samples_leaf 3
+0.9163 / 0.9163 (AUPR 0.8197 / 0.8178, below the refit's 0.8195 / 0.8239 on seed 8); the best of about twenty
+combinations of these with token-forest weight 6 or 8 and no boosting member reaches 0.9168-0.9176 / 0.9162-0.9175.
+Each step is +0.001 or less, picked from many tries on two shuffles (an expected gain on the reported seeds well
+under their 0.0023 spread), so none was adopted: the label-free inputs of this data are used up by this model family.
 """
 
 from __future__ import annotations
