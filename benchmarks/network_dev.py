@@ -59,6 +59,13 @@ graphs' propagated labels 0.9159 / 0.9151, by the compact profile (conservation 
 combinations of these with token-forest weight 6 or 8 and no boosting member reaches 0.9168-0.9176 / 0.9162-0.9175.
 Each step is +0.001 or less, picked from many tries on two shuffles (an expected gain on the reported seeds well
 under their 0.0023 spread), so none was adopted: the label-free inputs of this data are used up by this model family.
+
+2026-12-06 (fifth session), seeds 7 / 8, same cached inputs (refit 0.9149 / 0.9149): intrinsic hairpin features (for
+a mature-named entry, its host hairpin; hairpin length, ViennaRNA MFE per nt, paired fraction, mono- and
+dinucleotide frequencies) added to the token forest 0.9158 / 0.9150 (member 0.9146 / 0.9138), the first three only
+0.9140 / 0.9157: flat. Nor do they stand in for the conservation counts: the token forest without those counts
+0.8991 / 0.8978 (member), with the intrinsic features instead 0.8995 / 0.9009; ensemble 0.9113 / 0.9104 vs 0.9106 /
+0.9122 (the other members keeping the counts). Not adopted.
 """
 
 from __future__ import annotations
