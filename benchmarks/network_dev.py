@@ -65,7 +65,12 @@ a mature-named entry, its host hairpin; hairpin length, ViennaRNA MFE per nt, pa
 dinucleotide frequencies) added to the token forest 0.9158 / 0.9150 (member 0.9146 / 0.9138), the first three only
 0.9140 / 0.9157: flat. Nor do they stand in for the conservation counts: the token forest without those counts
 0.8991 / 0.8978 (member), with the intrinsic features instead 0.8995 / 0.9009; ensemble 0.9113 / 0.9104 vs 0.9106 /
-0.9122 (the other members keeping the counts). Not adopted.
+0.9122 (the other members keeping the counts). Not adopted. Per-compartment modalities: the reported
+``without_drug`` ablation scores exosome and microvesicle higher than the full model on seed 42 (0.957 / 0.962 vs
+0.941 / 0.956); on seeds 7 / 8 the full pipeline without the drug graph gives 0.9111 / 0.9094 (released 0.9153 /
+0.9154; exosome 0.952 / 0.942 vs 0.945 / 0.950) and taking exosome, EV and microvesicle from it, the rest from the
+released model, 0.9171 / 0.9165 (+0.0018 / +0.0011): inside the spread, and the exosome gain does not repeat on
+seed 8 (31 negatives). Not adopted.
 """
 
 from __future__ import annotations
