@@ -73,7 +73,8 @@ Seven-compartment multi-label localization for the {n_mirnas:,} miRNAs of the PM
 - Classifier: weighted average (weights {weights}) of six members: (i) the modality-attention fusion network
   ({n_tokens} tokens: {tokens}; its attention over the tokens is reported per miRNA), (ii) an L2
   logistic regression (C = {C}, inner CV) that also sees the raw association rows, (iii) an extra-trees forest
-  ({tree_criterion} split criterion) on the tokens and label profiles, (iv) an extra-trees forest and (v) per-class gradient boosting on the compact
+  ({tree_criterion} split criterion) on the tokens and label profiles,
+  (iv) an extra-trees forest and (v) per-class gradient boosting on the compact
   profile (label profiles, conservation features, log degrees), and (vi) label propagation: the training labels
   spread by random walk with restart (continuation 0.5) over 20-nearest-neighbour graphs of functional (disease),
   drug, sequence and miRNA–mRNA-embedding similarity, averaged over the four graphs (no fitted parameters; a
